@@ -1,0 +1,137 @@
+//! Stable error codes. They appear in status entries, `reportd show`, logs and exit paths;
+//! scripts and support staff rely on them, so never rename one. Each has a hint that tells
+//! a person what to do next.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! codes {
+    ($( $variant:ident = $text:literal, transient: $tr:literal, hint: $hint:literal; )*) => {
+        /// A stable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Code {
+            $(
+                #[serde(rename = $text)]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// The wire spelling, e.g. `PLUGIN_CRASH`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+            /// What a person should do about it.
+            pub fn hint(self) -> &'static str {
+                match self { $(Code::$variant => $hint,)* }
+            }
+            /// Whether retrying the same thing later may succeed.
+            pub fn is_transient(self) -> bool {
+                match self { $(Code::$variant => $tr,)* }
+            }
+            /// Parses the wire spelling.
+            pub fn parse(s: &str) -> Option<Code> {
+                match s { $($text => Some(Code::$variant),)* _ => None }
+            }
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+        }
+    };
+}
+
+codes! {
+    DaemonStopped = "DAEMON_STOPPED", transient: true,
+        hint: "the daemon stopped (crash, kill or shutdown) while this run was in progress; it is retried per the schedule's retry policy";
+    Interrupted = "INTERRUPTED", transient: true,
+        hint: "the daemon was shut down before this run could finish; it is retried at next start per the retry policy";
+    PluginNotFound = "PLUGIN_NOT_FOUND", transient: false,
+        hint: "install the plugin library (libreportd_<name>.so) in the plugin directory, or fix `plugin_dir` / the source's `plugin`";
+    PluginSymbol = "PLUGIN_SYMBOL", transient: false,
+        hint: "the library is not a reportd plugin (no `reportd_plugin_v1` symbol); check the file named in the message";
+    PluginAbi = "PLUGIN_ABI", transient: false,
+        hint: "the plugin was built for another reportd version; install the plugin from the same release as the daemon";
+    PluginInvalid = "PLUGIN_INVALID", transient: false,
+        hint: "the plugin rejected the report parameters or source settings; fix the schedule or source as the message says";
+    PluginError = "PLUGIN_ERROR", transient: false,
+        hint: "the plugin could not generate the report; the message says why (unreadable input, bad data)";
+    PluginCrash = "PLUGIN_CRASH", transient: false,
+        hint: "the plugin crashed (panic, abort or signal); the daemon is unaffected; report the bug with `reportd show RUN`";
+    PluginTimeout = "PLUGIN_TIMEOUT", transient: true,
+        hint: "generation took longer than the schedule's `timeout`; raise it or narrow the period/filters";
+    UnknownReport = "UNKNOWN_REPORT", transient: false,
+        hint: "the report id is not in the plugin's catalog; list them with `reportd plugins`";
+    RenderIo = "RENDER_IO", transient: true,
+        hint: "the report file could not be written in the outbox; check the state directory's permissions and free space";
+    DiskFull = "DISK_FULL", transient: true,
+        hint: "the disk holding the state directory or destination is full; free space, then `reportd retry RUN`";
+    FileExpired = "FILE_EXPIRED", transient: false,
+        hint: "the generated file was removed after `keep_files`; trigger the schedule again with `reportd trigger SCHEDULE --period ...`";
+    LocalIo = "LOCAL_IO", transient: true,
+        hint: "writing to the local destination directory failed; check it exists and the daemon may write there";
+    LocalPermission = "LOCAL_PERMISSION", transient: false,
+        hint: "the daemon may not write to the local destination directory; fix its ownership or mode";
+    DestinationUnknown = "DESTINATION_UNKNOWN", transient: false,
+        hint: "the destination is no longer in the configuration; restore it or deliver by hand";
+    Internal = "INTERNAL", transient: false,
+        hint: "an internal error; report it with the output of `reportd show RUN`";
+    Store = "STORE", transient: true,
+        hint: "the status store could not be read or written; check the database file/server";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as recorded in a status entry: code, message (never containing secrets) and hint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl ErrorInfo {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code: code.as_str().to_owned(),
+            message: message.into(),
+            hint: code.hint().to_owned(),
+        }
+    }
+
+    /// An error whose code comes from elsewhere (a plugin) with its own hint.
+    pub fn custom(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Whether the code says a retry may help (unknown codes: no).
+    pub fn is_transient(&self) -> bool {
+        Code::parse(&self.code).is_some_and(Code::is_transient)
+    }
+}
+
+impl std::fmt::Display for ErrorInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_have_hints() {
+        assert!(Code::ALL.len() > 10);
+        for c in Code::ALL {
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
+            assert!(!c.hint().is_empty(), "{c} has no hint");
+            assert!(c.as_str().chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'));
+        }
+    }
+}

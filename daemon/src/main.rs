@@ -1,0 +1,3 @@
+//! The `reportd` command line.
+
+fn main() {}

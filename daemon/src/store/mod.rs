@@ -1,0 +1,365 @@
+//! Status entries: every run (queued → running → succeeded | failed, or skipped) and one
+//! delivery row per destination, behind the [`Store`] trait.
+//!
+//! The store is also the coordination point between several `reportd` processes (a daemon
+//! and `reportd trigger`, or several daemons on PostgreSQL): fire times are claimed with a
+//! unique key, runs start through an atomic conditional update that enforces "one run at a
+//! time per portfolio and per schedule, FIFO", and running runs carry their owner so that
+//! the runs of a dead process can be told from live ones.
+
+pub mod sqlite;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::code::ErrorInfo;
+
+pub use sqlite::SqliteStore;
+
+/// Lifecycle state of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Queued => "queued",
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+            RunState::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => RunState::Queued,
+            "running" => RunState::Running,
+            "succeeded" => RunState::Succeeded,
+            "failed" => RunState::Failed,
+            "skipped" => RunState::Skipped,
+            _ => return None,
+        })
+    }
+
+    /// The label support staff see, in `en`, `pt-BR` or `es`.
+    pub fn label(self, lang: &str) -> &'static str {
+        match (self, lang) {
+            (RunState::Queued, "pt-BR") => "Aguardando",
+            (RunState::Running, "pt-BR") => "Em processamento",
+            (RunState::Succeeded, "pt-BR") => "Finalizado",
+            (RunState::Failed, "pt-BR") => "Falha",
+            (RunState::Skipped, "pt-BR") => "Ignorado",
+            (RunState::Queued, "es") => "En espera",
+            (RunState::Running, "es") => "En proceso",
+            (RunState::Succeeded, "es") => "Finalizado",
+            (RunState::Failed, "es") => "Fallido",
+            (RunState::Skipped, "es") => "Omitido",
+            (RunState::Queued, _) => "Waiting",
+            (RunState::Running, _) => "Processing",
+            (RunState::Succeeded, _) => "Finished",
+            (RunState::Failed, _) => "Failed",
+            (RunState::Skipped, _) => "Skipped",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            RunState::Succeeded | RunState::Failed | RunState::Skipped
+        )
+    }
+}
+
+/// Why a run exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// Its cron fire time came.
+    Cron,
+    /// A fire time missed while the daemon was down, run late per `catch_up`.
+    CatchUp,
+    /// `reportd trigger` (see `requested_by`).
+    Manual,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Cron => "cron",
+            Trigger::CatchUp => "catch_up",
+            Trigger::Manual => "manual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "cron" => Trigger::Cron,
+            "catch_up" => Trigger::CatchUp,
+            "manual" => Trigger::Manual,
+            _ => return None,
+        })
+    }
+}
+
+/// Delivery state of one destination of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Succeeded => "succeeded",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => DeliveryState::Pending,
+            "succeeded" => DeliveryState::Succeeded,
+            "failed" => DeliveryState::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// A run about to be recorded (claimed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// Sortable unique id (UUID v7, text).
+    pub id: String,
+    pub schedule: String,
+    pub source: String,
+    pub report: String,
+    pub portfolio: Option<String>,
+    pub trigger: Trigger,
+    /// Who asked (`reportd trigger`: `user@host`), else None.
+    pub requested_by: Option<String>,
+    /// The scheduled fire instant; `None` for manual runs. `(schedule, fire_time)` is unique.
+    pub fire_time: Option<DateTime<Utc>>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    /// IANA zone of the period (and of the report's local times).
+    pub timezone: String,
+    /// The schedule's filters, JSON object text.
+    pub filters: String,
+    /// Destination names; a pending delivery row is created for each.
+    pub destinations: Vec<String>,
+    /// `Queued`, or `Skipped` with `skip_reason`.
+    pub state: RunState,
+    pub skip_reason: Option<String>,
+    /// Total attempts allowed for the run (run-level retry policy).
+    pub max_attempts: u32,
+    /// When set, only this owner may start the run (used by `reportd trigger`).
+    pub reserved_for: Option<String>,
+}
+
+/// The generated file of a run, kept in the outbox for `keep_files`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// Plain file name delivered to destinations.
+    pub name: String,
+    /// Absolute path in the outbox.
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What generation produced, recorded once the file is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generated {
+    pub file: FileInfo,
+    pub rows: u64,
+    /// JSON array of plugin warnings.
+    pub warnings: String,
+    /// JSON object of report metadata (definitions, thresholds).
+    pub meta: String,
+}
+
+/// One destination of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub destination: String,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub remote_path: Option<String>,
+    pub last_error: Option<ErrorInfo>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A status entry as read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: String,
+    pub schedule: String,
+    pub source: String,
+    pub report: String,
+    pub portfolio: Option<String>,
+    pub trigger: Trigger,
+    pub requested_by: Option<String>,
+    pub fire_time: Option<DateTime<Utc>>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub timezone: String,
+    pub filters: String,
+    pub state: RunState,
+    pub skip_reason: Option<String>,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// A queued retry does not start before this.
+    pub not_before: Option<DateTime<Utc>>,
+    pub owner: Option<String>,
+    pub reserved_for: Option<String>,
+    pub queued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub rows: Option<u64>,
+    pub file: Option<FileInfo>,
+    /// Set once the kept file was removed from the outbox.
+    pub file_removed: bool,
+    /// JSON array text (plugin warnings), `[]` when none.
+    pub warnings: String,
+    /// JSON object text (report metadata), `{}` when none.
+    pub meta: String,
+    pub error: Option<ErrorInfo>,
+    pub deliveries: Vec<DeliveryRecord>,
+}
+
+/// Filter of `reportd status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub failed_only: bool,
+    pub schedule: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("store migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the store directory {path}: {source}")]
+    Dir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("corrupt value in store column {column}: {value}")]
+    Corrupt { column: &'static str, value: String },
+    #[error("no run {0}")]
+    NoSuchRun(String),
+    #[error("run id prefix {0} is ambiguous")]
+    Ambiguous(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The status store. Every method is one short transaction.
+pub trait Store: Send + Sync + 'static {
+    /// Records a run (claim). For runs with a `fire_time`, at most one row per
+    /// `(schedule, fire_time)` ever exists: returns `false` when another process (or an earlier
+    /// life of this one) already claimed it. Creates one pending delivery row per destination.
+    fn claim(&self, run: &NewRun) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The latest claimed fire time of a schedule (any state), if any.
+    fn last_fire(
+        &self,
+        schedule: &str,
+    ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
+
+    /// Whether the schedule has a queued or running run.
+    fn has_active(&self, schedule: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Queued runs whose `not_before` has passed, oldest fire/queue time first, that `owner`
+    /// may start (unreserved or reserved for it).
+    fn startable(&self, owner: &str) -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
+
+    /// Atomically moves a queued run to running, owned by `owner`, only if no other run of
+    /// the same schedule or the same portfolio is running and no earlier queued run of the
+    /// same portfolio is waiting (FIFO). Increments nothing. Returns whether it started.
+    fn try_start(&self, run_id: &str, owner: &str)
+    -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Records the generated file, row count, warnings and metadata.
+    fn set_generated(
+        &self,
+        run_id: &str,
+        generated: &Generated,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Updates one delivery row.
+    fn set_delivery(
+        &self,
+        run_id: &str,
+        delivery: &DeliveryRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Ends a running run: `Succeeded` or `Failed` (with error).
+    fn finish(
+        &self,
+        run_id: &str,
+        state: RunState,
+        error: Option<&ErrorInfo>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Puts a failed or running run back to queued for another attempt (`attempt += 1`),
+    /// not before `not_before`, keeping its file and delivery rows. The error stays visible
+    /// until the next attempt ends.
+    fn requeue(
+        &self,
+        run_id: &str,
+        not_before: DateTime<Utc>,
+        error: &ErrorInfo,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Every run in state running, whatever its owner (the caller decides which owners are
+    /// dead and fails or requeues their runs).
+    fn running(&self) -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
+
+    /// Refreshes this process's liveness row (owner id, heartbeat now).
+    fn heartbeat(&self, owner: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Last heartbeat of an owner.
+    fn last_heartbeat(
+        &self,
+        owner: &str,
+    ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
+
+    /// One run by id or unique id prefix, with its deliveries.
+    fn get(&self, id_or_prefix: &str) -> impl Future<Output = StoreResult<RunRecord>> + Send;
+
+    /// Runs, newest first.
+    fn list(&self, filter: &ListFilter)
+    -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
+
+    /// Runs whose kept file is older than `before` (finished before it) and not yet removed.
+    fn expired_files(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
+
+    /// Marks a run's kept file as removed.
+    fn mark_file_removed(&self, run_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Deletes terminal runs (and their deliveries) finished before `before`; returns how many.
+    fn prune(&self, before: DateTime<Utc>) -> impl Future<Output = StoreResult<u64>> + Send;
+}

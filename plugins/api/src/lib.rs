@@ -1,0 +1,50 @@
+//! # reportd plugin API
+//!
+//! The narrow C ABI between the `reportd` host and its source plugins (`telephony`,
+//! `whatsapp`, `webchat`, `score`, ...), plus the safe Rust side plugin authors use.
+//!
+//! * [`ffi`] — the `#[repr(C)]` types that cross the boundary. The plugin exports one symbol,
+//!   [`ENTRY_SYMBOL`] (`reportd_plugin_v1`), returning a pointer to a static
+//!   [`ffi::RdPluginV1`] table whose **first field is the ABI version**. Only function
+//!   pointers, integers, and `ptr+len` byte strings cross; every buffer is freed by the side
+//!   that allocated it (`free_buf` for plugin buffers).
+//! * [`model`] — the JSON documents exchanged through the ABI: the report [`model::Catalog`],
+//!   the generation [`model::Request`], warnings and errors.
+//! * [`Sink`] / [`Value`] — how a plugin streams typed rows to the host.
+//! * [`Plugin`] + [`export_plugin!`] — implement the trait, call the macro once, build as a
+//!   `cdylib`. The macro wraps every call in `catch_unwind`, so a panic becomes a
+//!   `PLUGIN_PANIC` error instead of aborting the process.
+//!
+//! The host never unloads a plugin and runs generation in a separate worker process, so a
+//! plugin that aborts, segfaults or hangs only fails its own run.
+
+pub mod export;
+pub mod ffi;
+pub mod model;
+mod sink;
+
+pub use model::{
+    Catalog, Column, ColumnType, ParamKind, ParamSpec, Period, PluginError, Problem, ReportSpec,
+    Request, Titles, Warning,
+};
+pub use sink::{Cancelled, Sink, Value};
+
+/// Version of the C ABI described in [`ffi`]. Bumped on any incompatible change.
+pub const ABI_VERSION: u32 = 1;
+
+/// Name of the symbol every plugin exports (NUL-terminated for `dlsym`).
+pub const ENTRY_SYMBOL: &[u8] = b"reportd_plugin_v1\0";
+
+/// What a source plugin implements. One instance lives for the life of the process.
+pub trait Plugin: Send + Sync + 'static {
+    /// The report catalog: ids, titles, parameters and columns.
+    fn catalog(&self) -> Catalog;
+
+    /// Checks the source settings and report parameters of a request without reading data.
+    /// Returns every problem found, not only the first.
+    fn validate(&self, request: &Request) -> Result<(), Vec<Problem>>;
+
+    /// Generates the report, streaming rows into `sink`. Called only after `validate`
+    /// succeeded. Malformed input records are reported with [`Sink::warn`], never fatal.
+    fn generate(&self, request: &Request, sink: &mut dyn Sink) -> Result<(), PluginError>;
+}

@@ -1,0 +1,3 @@
+//! # telephony plugin
+//!
+//! Asterisk queue_log reports. (Being built.)
