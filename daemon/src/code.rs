@@ -69,6 +69,12 @@ codes! {
         hint: "writing to the local destination directory failed; check it exists and the daemon may write there";
     LocalPermission = "LOCAL_PERMISSION", transient: false,
         hint: "the daemon may not write to the local destination directory; fix its ownership or mode";
+    DeliveryTimeout = "DELIVERY_TIMEOUT", transient: true,
+        hint: "the delivery did not finish within the destination's `timeout`; check the link to the destination or raise the timeout";
+    DeliveryFailed = "DELIVERY_FAILED", transient: false,
+        hint: "one or more destinations failed after all retries (see each delivery's error); fix them, then `reportd retry RUN`";
+    ScheduleUnknown = "SCHEDULE_UNKNOWN", transient: false,
+        hint: "the run's schedule was removed from the configuration before the run started; trigger it again if still wanted";
     DestinationUnknown = "DESTINATION_UNKNOWN", transient: false,
         hint: "the destination is no longer in the configuration; restore it or deliver by hand";
     Internal = "INTERNAL", transient: false,

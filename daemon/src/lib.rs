@@ -14,6 +14,7 @@
 //! * [`deliver`] — the [`deliver::Deliver`] trait, retry policy, and one module per
 //!   destination type (`local`, later `sftp`, `ftp`, `email`).
 //! * [`store`] — status entries ([`store::Store`] trait; SQLite today, PostgreSQL later).
+//! * [`present`] — how status entries are shown (`reportd status`, `reportd show`).
 //! * [`code`] — stable error codes with hints, shared by every layer.
 //! * [`secret`] — secrets that never print.
 
@@ -21,6 +22,7 @@ pub mod code;
 pub mod config;
 pub mod deliver;
 pub mod plugin;
+pub mod present;
 pub mod render;
 pub mod run;
 pub mod schedule;

@@ -1,1 +1,103 @@
-//! Delivery. Being built.
+//! Delivery of a generated report file to a destination.
+//!
+//! One module per destination type, named after the TOML `type` ([`local`]; `sftp`, `ftp`
+//! and `email` follow), behind one enum [`Destination`] with a `deliver` method. A
+//! [`DeliveryError`] carries a stable [`Code`] and says whether it is transient; the shared
+//! [`retry`] policy decides when to try again. Every delivery is atomic: the file appears
+//! under its final name complete, or not at all.
+
+pub mod local;
+pub mod retry;
+
+use std::path::PathBuf;
+
+use crate::code::{Code, ErrorInfo};
+use crate::config::{DestinationKind, DestinationPlan};
+
+/// The file to deliver (already complete in the outbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingFile {
+    /// Where it is in the outbox.
+    pub path: PathBuf,
+    /// The plain file name to deliver it as.
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What a successful delivery reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Where the file now is on the destination (path, URL or mailbox).
+    pub remote_path: String,
+    pub bytes: u64,
+}
+
+/// Why a delivery attempt failed. The message never contains secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct DeliveryError {
+    pub code: Code,
+    pub message: String,
+    transient: bool,
+}
+
+impl DeliveryError {
+    /// An error whose transience is the code's default.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            transient: code.is_transient(),
+        }
+    }
+
+    /// An error with explicit transience (the same code can be either, e.g. FTP 4xx vs 5xx).
+    pub fn with_transience(code: Code, message: impl Into<String>, transient: bool) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            transient,
+        }
+    }
+
+    /// Whether retrying later may succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    /// As recorded in the status entry.
+    pub fn to_info(&self) -> ErrorInfo {
+        ErrorInfo::new(self.code, self.message.clone())
+    }
+}
+
+/// A configured destination, ready to deliver.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Local(local::LocalDest),
+}
+
+impl Destination {
+    /// Builds a destination from its validated plan (no I/O).
+    pub fn from_plan(plan: &DestinationPlan) -> Self {
+        match &plan.kind {
+            DestinationKind::Local(l) => Destination::Local(local::LocalDest::new(l.clone())),
+        }
+    }
+
+    /// Delivers one file, once (no retry here; see [`retry::deliver_with_retry`]).
+    pub async fn deliver(&self, file: &OutgoingFile) -> Result<Receipt, DeliveryError> {
+        match self {
+            Destination::Local(d) => d.deliver(file).await,
+        }
+    }
+
+    /// Checks that the destination is reachable and writable without delivering anything
+    /// (`reportd check --connect`); returns a one-line description of what was checked.
+    pub async fn check(&self) -> Result<String, DeliveryError> {
+        match self {
+            Destination::Local(d) => d.check().await,
+        }
+    }
+}

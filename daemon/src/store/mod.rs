@@ -142,7 +142,7 @@ impl DeliveryState {
 /// A run about to be recorded (claimed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRun {
-    /// Sortable unique id (UUID v7, text).
+    /// Unique id: 16 random hex digits (a prefix of 6+ digits is enough for `reportd show`).
     pub id: String,
     pub schedule: String,
     pub source: String,
