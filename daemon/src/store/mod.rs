@@ -310,8 +310,11 @@ pub trait Store: Send + Sync + 'static {
     /// hold the portfolio. The run must itself be startable by `owner` (see
     /// [`Store::startable`]). Sets `owner` and `started_at`; increments nothing. Returns
     /// whether it started.
-    fn try_start(&self, run_id: &str, owner: &str)
-    -> impl Future<Output = StoreResult<bool>> + Send;
+    fn try_start(
+        &self,
+        run_id: &str,
+        owner: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Records the generated file, row count, warnings and metadata.
     fn set_generated(

@@ -662,10 +662,14 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, id_or_prefix: &str) -> StoreResult<RunRecord> {
-        let exact = sqlx::query(concat!("SELECT ", run_columns!(), " FROM runs WHERE id = ?1"))
-            .bind(id_or_prefix)
-            .fetch_all(&self.pool)
-            .await?;
+        let exact = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE id = ?1"
+        ))
+        .bind(id_or_prefix)
+        .fetch_all(&self.pool)
+        .await?;
         let rows = if !exact.is_empty() {
             exact
         } else if id_or_prefix.chars().count() >= 4 {
