@@ -269,15 +269,25 @@ pub enum StoreError {
     NoSuchRun(String),
     #[error("run id prefix {0} is ambiguous")]
     Ambiguous(String),
+    /// The database was written by a newer reportd (its schema version is higher than
+    /// this build knows); refuse rather than corrupt it.
+    #[error(
+        "the store has schema version {found}, this reportd supports up to {supported}; upgrade reportd"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The status store. Every method is one short transaction.
+/// The status store. Every method is one short transaction. Times round-trip at
+/// millisecond precision. Updates of a run by id answer [`StoreError::NoSuchRun`] when it
+/// does not exist.
 pub trait Store: Send + Sync + 'static {
     /// Records a run (claim). For runs with a `fire_time`, at most one row per
     /// `(schedule, fire_time)` ever exists: returns `false` when another process (or an earlier
-    /// life of this one) already claimed it. Creates one pending delivery row per destination.
+    /// life of this one) already claimed it. Creates one pending delivery row per destination
+    /// (none for a run recorded as `Skipped`, which also gets `finished_at` = now so that
+    /// `prune` ages it out).
     fn claim(&self, run: &NewRun) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// The latest claimed fire time of a schedule (any state), if any.
@@ -295,9 +305,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Atomically moves a queued run to running, owned by `owner`, only if no other run of
     /// the same schedule or the same portfolio is running and no earlier queued run of the
-    /// same portfolio is waiting (FIFO). Increments nothing. Returns whether it started.
-    fn try_start(&self, run_id: &str, owner: &str)
-    -> impl Future<Output = StoreResult<bool>> + Send;
+    /// same portfolio is waiting (FIFO by fire time, else queue time, then id). An earlier
+    /// queued run still waiting out a retry backoff (`not_before` in the future) does not
+    /// hold the portfolio. The run must itself be startable by `owner` (see
+    /// [`Store::startable`]). Sets `owner` and `started_at`; increments nothing. Returns
+    /// whether it started.
+    fn try_start(
+        &self,
+        run_id: &str,
+        owner: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Records the generated file, row count, warnings and metadata.
     fn set_generated(
@@ -306,14 +323,15 @@ pub trait Store: Send + Sync + 'static {
         generated: &Generated,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Updates one delivery row.
+    /// Updates one delivery row (inserted when the run has no row for that destination).
     fn set_delivery(
         &self,
         run_id: &str,
         delivery: &DeliveryRecord,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Ends a running run: `Succeeded` or `Failed` (with error).
+    /// Ends a running run: `Succeeded` or `Failed` (with error). Sets `finished_at` = now and
+    /// replaces the error (`None` clears it).
     fn finish(
         &self,
         run_id: &str,
@@ -323,7 +341,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Puts a failed or running run back to queued for another attempt (`attempt += 1`),
     /// not before `not_before`, keeping its file and delivery rows. The error stays visible
-    /// until the next attempt ends.
+    /// until the next attempt ends. Clears `owner`, `started_at`, `finished_at` and
+    /// `reserved_for` (a retry may be started by any live process).
     fn requeue(
         &self,
         run_id: &str,
@@ -344,10 +363,12 @@ pub trait Store: Send + Sync + 'static {
         owner: &str,
     ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
 
-    /// One run by id or unique id prefix, with its deliveries.
+    /// One run by id or unique id prefix (at least 4 characters), with its deliveries:
+    /// [`StoreError::NoSuchRun`] or [`StoreError::Ambiguous`] otherwise.
     fn get(&self, id_or_prefix: &str) -> impl Future<Output = StoreResult<RunRecord>> + Send;
 
-    /// Runs, newest first.
+    /// Runs, newest first (by queue time), with their deliveries. `failed_only` keeps state
+    /// `failed`; `since` keeps runs queued at or after it.
     fn list(&self, filter: &ListFilter)
     -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
 
@@ -361,5 +382,6 @@ pub trait Store: Send + Sync + 'static {
     fn mark_file_removed(&self, run_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Deletes terminal runs (and their deliveries) finished before `before`; returns how many.
+    /// Remove their kept files first (`expired_files`): a pruned run's file is forgotten.
     fn prune(&self, before: DateTime<Utc>) -> impl Future<Output = StoreResult<u64>> + Send;
 }
