@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use crate::store::{RunRecord, RunState};
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
+    t.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
 }
 
 fn tz_of(run: &RunRecord) -> Tz {
@@ -26,7 +28,12 @@ pub fn period_text(run: &RunRecord) -> String {
     let tz = tz_of(run);
     let s = run.period_start.with_timezone(&tz);
     let e = run.period_end.with_timezone(&tz);
-    format!("{} .. {} {}", s.format("%Y-%m-%d %H:%M"), e.format("%Y-%m-%d %H:%M"), s.format("%Z"))
+    format!(
+        "{} .. {} {}",
+        s.format("%Y-%m-%d %H:%M"),
+        e.format("%Y-%m-%d %H:%M"),
+        s.format("%Z")
+    )
 }
 
 /// One line per run, for `reportd status`.
@@ -39,11 +46,21 @@ pub fn status_table(runs: &[RunRecord], lang: &str) -> String {
     );
     for r in runs {
         let tz = tz_of(r);
-        let when = r.fire_time.unwrap_or(r.queued_at).with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-        let rows = r.rows.map(|n| n.to_string()).unwrap_or_else(|| "-".to_owned());
+        let when = r
+            .fire_time
+            .unwrap_or(r.queued_at)
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        let rows = r
+            .rows
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "-".to_owned());
         let detail = match (&r.state, &r.error, &r.skip_reason) {
             (RunState::Skipped, _, Some(reason)) => reason.clone(),
-            (RunState::Queued, Some(e), _) => format!("attempt {}/{} after {}", r.attempt, r.max_attempts, e.code),
+            (RunState::Queued, Some(e), _) => {
+                format!("attempt {}/{} after {}", r.attempt, r.max_attempts, e.code)
+            }
             (_, Some(e), _) => format!("{}: {}", e.code, e.message),
             _ => r.file.as_ref().map(|f| f.name.clone()).unwrap_or_default(),
         };
@@ -70,7 +87,15 @@ pub fn show(run: &RunRecord, lang: &str) -> String {
     let _ = writeln!(o, "schedule:     {}", run.schedule);
     let _ = writeln!(o, "report:       {} (source {})", run.report, run.source);
     let _ = writeln!(o, "state:        {}", state_text(run.state, lang));
-    let _ = writeln!(o, "trigger:      {}{}", run.trigger.as_str(), run.requested_by.as_ref().map(|w| format!(" by {w}")).unwrap_or_default());
+    let _ = writeln!(
+        o,
+        "trigger:      {}{}",
+        run.trigger.as_str(),
+        run.requested_by
+            .as_ref()
+            .map(|w| format!(" by {w}"))
+            .unwrap_or_default()
+    );
     if let Some(f) = run.fire_time {
         let _ = writeln!(o, "scheduled:    {}", local(f, tz));
     }
@@ -96,19 +121,32 @@ pub fn show(run: &RunRecord, lang: &str) -> String {
         let _ = writeln!(o, "rows:         {n}");
     }
     if let Some(f) = &run.file {
-        let kept = if run.file_removed { " (removed after keep_files)" } else { "" };
-        let _ = writeln!(o, "file:         {} ({} bytes, sha256 {}){kept}", f.name, f.bytes, f.sha256);
+        let kept = if run.file_removed {
+            " (removed after keep_files)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "file:         {} ({} bytes, sha256 {}){kept}",
+            f.name, f.bytes, f.sha256
+        );
         let _ = writeln!(o, "kept at:      {}", f.path);
     }
     if let Some(e) = &run.error {
         let _ = writeln!(o, "error:        {}: {}", e.code, e.message);
         let _ = writeln!(o, "hint:         {}", e.hint);
     }
-    if let Ok(serde_json::Value::Array(ws)) = serde_json::from_str::<serde_json::Value>(&run.warnings) {
+    if let Ok(serde_json::Value::Array(ws)) =
+        serde_json::from_str::<serde_json::Value>(&run.warnings)
+    {
         for w in ws {
             let code = w.get("code").and_then(|v| v.as_str()).unwrap_or("");
             let msg = w.get("message").and_then(|v| v.as_str()).unwrap_or("");
-            let count = w.get("count").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            let count = w
+                .get("count")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
             let _ = writeln!(o, "warning:      {code} ({count}): {msg}");
             if let Some(ex) = w.get("examples").and_then(|v| v.as_array()) {
                 for e in ex.iter().filter_map(|e| e.as_str()) {
@@ -117,9 +155,14 @@ pub fn show(run: &RunRecord, lang: &str) -> String {
             }
         }
     }
-    if let Ok(serde_json::Value::Object(meta)) = serde_json::from_str::<serde_json::Value>(&run.meta) {
+    if let Ok(serde_json::Value::Object(meta)) =
+        serde_json::from_str::<serde_json::Value>(&run.meta)
+    {
         for (k, v) in meta {
-            let v = v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+            let v = v
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string());
             let _ = writeln!(o, "meta:         {k}: {v}");
         }
     }
@@ -130,7 +173,10 @@ pub fn show(run: &RunRecord, lang: &str) -> String {
             d.destination,
             d.state.as_str(),
             d.attempts,
-            d.remote_path.as_ref().map(|p| format!(" → {p}")).unwrap_or_default()
+            d.remote_path
+                .as_ref()
+                .map(|p| format!(" → {p}"))
+                .unwrap_or_default()
         );
         if let Some(e) = &d.last_error {
             let _ = writeln!(o, "                {}: {}", e.code, e.message);

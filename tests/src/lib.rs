@@ -17,20 +17,31 @@ pub fn target_dir() -> PathBuf {
     }
     // Test executables live in target/<profile>/deps/.
     let exe = std::env::current_exe().expect("current_exe");
-    exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
 }
 
 /// The `reportd` binary.
 pub fn bin() -> PathBuf {
     let p = target_dir().join("reportd");
-    assert!(p.exists(), "{} is missing: run `cargo build --workspace` first", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace` first",
+        p.display()
+    );
     p
 }
 
 /// A plugin library built by the workspace, e.g. `plugin_lib("faulty")`.
 pub fn plugin_lib(name: &str) -> PathBuf {
     let p = target_dir().join(format!("libreportd_{name}.so"));
-    assert!(p.exists(), "{} is missing: run `cargo build --workspace` first", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace` first",
+        p.display()
+    );
     p
 }
 
@@ -107,7 +118,11 @@ impl Tree {
     /// `reportd status --json` as JSON values (newest first).
     pub fn status(&self) -> Vec<serde_json::Value> {
         let out = self.run(&["status", "--json", "--limit", "1000"]);
-        assert!(out.status.success(), "status failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "status failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         if text.trim() == "no runs recorded yet" {
             return Vec::new();

@@ -29,27 +29,47 @@ retry = {{ attempts = 3, initial = "1s", max_delay = "1s", max_elapsed = "1m" }}
 fn two_daemons_on_one_store_run_each_fire_time_once() {
     // Every 2 seconds, for ~9 s, two daemons racing on the same store.
     let tree = Tree::new(&base_config(""));
-    tree.write("schedules.d/every2s.toml", &schedule("every2s", "*/2 * * * * *", "faulty.ok", ""));
+    tree.write(
+        "schedules.d/every2s.toml",
+        &schedule("every2s", "*/2 * * * * *", "faulty.ok", ""),
+    );
     let mut a = tree.spawn_daemon("a.log");
     let mut b = tree.spawn_daemon("b.log");
     std::thread::sleep(Duration::from_secs(9));
     signal(&a, libc::SIGTERM);
     signal(&b, libc::SIGTERM);
-    assert!(wait_exit(&mut a, Duration::from_secs(20)).is_some_and(|s| s.success()), "{}", tree.log("a.log"));
-    assert!(wait_exit(&mut b, Duration::from_secs(20)).is_some_and(|s| s.success()), "{}", tree.log("b.log"));
+    assert!(
+        wait_exit(&mut a, Duration::from_secs(20)).is_some_and(|s| s.success()),
+        "{}",
+        tree.log("a.log")
+    );
+    assert!(
+        wait_exit(&mut b, Duration::from_secs(20)).is_some_and(|s| s.success()),
+        "{}",
+        tree.log("b.log")
+    );
 
     let runs = tree.status();
     // 9 s at one fire per 2 s gives 4 or 5 fire times; allow a little start-up slack.
-    assert!(runs.len() >= 3, "too few runs: {runs:?}\n{}", tree.log("a.log"));
+    assert!(
+        runs.len() >= 3,
+        "too few runs: {runs:?}\n{}",
+        tree.log("a.log")
+    );
     let mut per_fire: HashMap<String, usize> = HashMap::new();
     let mut owners = std::collections::HashSet::new();
     for r in &runs {
-        *per_fire.entry(r["fire_time"].as_str().unwrap().to_owned()).or_default() += 1;
+        *per_fire
+            .entry(r["fire_time"].as_str().unwrap().to_owned())
+            .or_default() += 1;
         assert_eq!(r["state"], "succeeded", "{r}");
         assert_eq!(r["deliveries"][0]["attempts"], 1, "{r}");
         owners.insert(r["owner"].as_str().unwrap_or_default().to_owned());
     }
-    assert!(per_fire.values().all(|&n| n == 1), "a fire time ran twice: {per_fire:?}");
+    assert!(
+        per_fire.values().all(|&n| n == 1),
+        "a fire time ran twice: {per_fire:?}"
+    );
     // Every run delivered exactly one file, each under its own name.
     assert_eq!(tree.out_files().len(), runs.len(), "{:?}", tree.out_files());
 }
@@ -62,7 +82,12 @@ fn kill_9_mid_run_then_restart_delivers_exactly_once() {
     let cron = at.format("%S %M %H * * *").to_string();
     tree.write(
         "schedules.d/once.toml",
-        &schedule("once", &cron, "faulty.slow", "filters = { sleep_ms = 4000 }"),
+        &schedule(
+            "once",
+            &cron,
+            "faulty.slow",
+            "filters = { sleep_ms = 4000 }",
+        ),
     );
     let mut first = tree.spawn_daemon("first.log");
     let running = wait_until(Duration::from_secs(15), || {
@@ -81,7 +106,9 @@ fn kill_9_mid_run_then_restart_delivers_exactly_once() {
     let mut second = tree.spawn_daemon("second.log");
     // The restart fails the orphaned attempt with DAEMON_STOPPED and retries it.
     let done = wait_until(Duration::from_secs(30), || {
-        tree.status().first().is_some_and(|r| r["state"] == "succeeded")
+        tree.status()
+            .first()
+            .is_some_and(|r| r["state"] == "succeeded")
     });
     signal(&second, libc::SIGTERM);
     let _ = wait_exit(&mut second, Duration::from_secs(20));
@@ -91,7 +118,10 @@ fn kill_9_mid_run_then_restart_delivers_exactly_once() {
     let run = &after[0];
     assert_eq!(run["attempt"], 2, "{run}");
     assert_eq!(run["deliveries"][0]["state"], "succeeded");
-    assert_eq!(run["deliveries"][0]["attempts"], 1, "delivered exactly once: {run}");
+    assert_eq!(
+        run["deliveries"][0]["attempts"], 1,
+        "delivered exactly once: {run}"
+    );
     assert_eq!(tree.out_files().len(), 1, "{:?}", tree.out_files());
     assert!(
         tree.log("second.log").contains("DAEMON_STOPPED"),
@@ -108,7 +138,12 @@ fn trigger_exit_codes_and_status_entries() {
     tree.write("schedules.d/t.toml", &s);
 
     let ok = tree.run(&["trigger", "good"]);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let shown = String::from_utf8_lossy(&ok.stdout);
     assert!(shown.contains("succeeded (Finalizado)"), "{shown}");
     assert_eq!(tree.out_files().len(), 1);
@@ -138,15 +173,26 @@ fn trigger_exit_codes_and_status_entries() {
 #[test]
 fn check_reports_config_errors_with_exit_2_and_next_fires_when_valid() {
     let tree = Tree::new(&base_config(""));
-    tree.write("schedules.d/a.toml", &schedule("daily", "30 6 * * *", "faulty.ok", ""));
+    tree.write(
+        "schedules.d/a.toml",
+        &schedule("daily", "30 6 * * *", "faulty.ok", ""),
+    );
     let out = tree.run(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Five next fire times, each in the zone and in UTC.
     assert_eq!(text.matches("06:30:00 UTC").count(), 10, "{text}");
     assert!(text.contains("configuration is valid"));
 
-    tree.write("schedules.d/b.toml", "[[schedule]]\nname = \"x\"\ncorn = \"* * * * *\"\n");
+    tree.write(
+        "schedules.d/b.toml",
+        "[[schedule]]\nname = \"x\"\ncorn = \"* * * * *\"\n",
+    );
     let out = tree.run(&["check"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -168,7 +214,13 @@ fn retry_redelivers_only_failed_destinations() {
     let runs = tree.status();
     let id = runs[0]["id"].as_str().unwrap().to_owned();
     let by_dest = |r: &serde_json::Value, d: &str| {
-        r["deliveries"].as_array().unwrap().iter().find(|x| x["destination"] == d).cloned().unwrap()
+        r["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["destination"] == d)
+            .cloned()
+            .unwrap()
     };
     assert_eq!(by_dest(&runs[0], "out")["state"], "succeeded");
     assert_eq!(by_dest(&runs[0], "gone")["state"], "failed");
@@ -176,9 +228,23 @@ fn retry_redelivers_only_failed_destinations() {
 
     std::fs::create_dir(tree.path().join("missing")).unwrap();
     let retry = tree.run(&["retry", &id[..8]]);
-    assert_eq!(retry.status.code(), Some(0), "{}", String::from_utf8_lossy(&retry.stderr));
+    assert_eq!(
+        retry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&retry.stderr)
+    );
     let after = tree.status();
     assert_eq!(after[0]["state"], "succeeded");
-    assert_eq!(by_dest(&after[0], "out")["attempts"], 1, "out must not be sent again");
-    assert_eq!(std::fs::read_dir(tree.path().join("missing")).unwrap().count(), 1);
+    assert_eq!(
+        by_dest(&after[0], "out")["attempts"],
+        1,
+        "out must not be sent again"
+    );
+    assert_eq!(
+        std::fs::read_dir(tree.path().join("missing"))
+            .unwrap()
+            .count(),
+        1
+    );
 }

@@ -90,7 +90,10 @@ pub async fn run(
         }
     }
 
-    info!(in_flight = inflight.len(), "shutting down: starting no new runs");
+    info!(
+        in_flight = inflight.len(),
+        "shutting down: starting no new runs"
+    );
     let _ = stop_tx.send(true);
     let deadline = tokio::time::sleep(drain);
     tokio::pin!(deadline);
@@ -157,13 +160,19 @@ async fn claim_one(
     let (trigger, skip) = match action {
         Action::Run { catch_up: false } => (Trigger::Cron, None),
         Action::Run { catch_up: true } => (Trigger::CatchUp, None),
-        Action::Skip { .. } => (Trigger::CatchUp, Some("MISSED: the daemon was not running at this fire time (catch_up policy)".to_owned())),
+        Action::Skip { .. } => (
+            Trigger::CatchUp,
+            Some(
+                "MISSED: the daemon was not running at this fire time (catch_up policy)".to_owned(),
+            ),
+        ),
     };
     let skip = match skip {
         Some(r) => Some(r),
-        None if s.overlap == Overlap::Skip && rt.store.has_active(&s.name).await? => {
-            Some("OVERLAP: the previous run of this schedule was still in progress (overlap = \"skip\")".to_owned())
-        }
+        None if s.overlap == Overlap::Skip && rt.store.has_active(&s.name).await? => Some(
+            "OVERLAP: the previous run of this schedule was still in progress (overlap = \"skip\")"
+                .to_owned(),
+        ),
         None => None,
     };
     let mut new = new_run(s, trigger, Some(fire), &period);

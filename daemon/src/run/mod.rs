@@ -63,7 +63,9 @@ impl Runtime {
     pub async fn build(plan: Plan, worker_exe: PathBuf) -> Result<Self, BuildError> {
         let store = open_store(&plan).await?;
         let host = PluginHost::new(plan.daemon.plugin_dirs.clone(), worker_exe);
-        let catalogs = describe_all(&plan, &host).await.map_err(BuildError::Plugins)?;
+        let catalogs = describe_all(&plan, &host)
+            .await
+            .map_err(BuildError::Plugins)?;
         Ok(Self {
             plan: Arc::new(plan),
             store,
@@ -129,8 +131,17 @@ pub async fn describe_all(
             continue;
         }
         let period = s.period.resolve(Utc::now(), s.timezone);
-        let request = build_request(plan, s, &period, &serde_json::Value::Object(s.filters.clone()), "check");
-        if let Err(e) = host.validate(&source.plugin, &request, DESCRIBE_TIMEOUT).await {
+        let request = build_request(
+            plan,
+            s,
+            &period,
+            &serde_json::Value::Object(s.filters.clone()),
+            "check",
+        );
+        if let Err(e) = host
+            .validate(&source.plugin, &request, DESCRIBE_TIMEOUT)
+            .await
+        {
             problems.push(format!(
                 "{}: schedule {:?}: {}\n  hint: {}",
                 s.file.display(),
@@ -273,7 +284,10 @@ async fn execute_inner(
     let schedule = rt.plan.schedule(&run.schedule).ok_or_else(|| {
         ErrorInfo::new(
             Code::ScheduleUnknown,
-            format!("schedule {:?} is no longer in the configuration", run.schedule),
+            format!(
+                "schedule {:?} is no longer in the configuration",
+                run.schedule
+            ),
         )
     })?;
     let file = match kept_file(run) {
@@ -308,7 +322,10 @@ async fn generate(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<OutgoingFile, ErrorInfo> {
     let source = rt.plan.sources.get(&schedule.source).ok_or_else(|| {
-        ErrorInfo::new(Code::Internal, format!("source {:?} vanished", schedule.source))
+        ErrorInfo::new(
+            Code::Internal,
+            format!("source {:?} vanished", schedule.source),
+        )
     })?;
     let period = run_period(run);
     let filters: serde_json::Value =
@@ -329,7 +346,10 @@ async fn generate(
         .map_err(|e| ErrorInfo::new(Code::RenderIo, format!("file name: {e}")))?;
     let out_dir = rt.outbox_dir(&run.id);
     tokio::fs::create_dir_all(&out_dir).await.map_err(|e| {
-        ErrorInfo::new(Code::RenderIo, format!("cannot create {}: {e}", out_dir.display()))
+        ErrorInfo::new(
+            Code::RenderIo,
+            format!("cannot create {}: {e}", out_dir.display()),
+        )
     })?;
     let job = GenerateJob {
         plugin: source.plugin.clone(),
@@ -383,7 +403,16 @@ pub async fn deliver_pending(
                 Code::DestinationUnknown,
                 format!("destination {:?} is not configured", d.destination),
             );
-            record_delivery(rt, &run.id, &d.destination, DeliveryState::Failed, d.attempts, None, Some(e.clone())).await;
+            record_delivery(
+                rt,
+                &run.id,
+                &d.destination,
+                DeliveryState::Failed,
+                d.attempts,
+                None,
+                Some(e.clone()),
+            )
+            .await;
             failures.push(format!("{}: {e}", d.destination));
             continue;
         };
@@ -431,7 +460,11 @@ pub async fn deliver_pending(
     } else {
         Err(ErrorInfo::new(
             Code::DeliveryFailed,
-            format!("{} destination(s) failed: {}", failures.len(), failures.join("; ")),
+            format!(
+                "{} destination(s) failed: {}",
+                failures.len(),
+                failures.join("; ")
+            ),
         ))
     }
 }

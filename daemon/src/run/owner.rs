@@ -34,7 +34,12 @@ impl Owner {
 
     /// Whether another owner id is certainly dead. `last_heartbeat` is that owner's last
     /// heartbeat, if any.
-    pub fn is_dead(&self, other: &str, last_heartbeat: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    pub fn is_dead(
+        &self,
+        other: &str,
+        last_heartbeat: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> bool {
         if other == self.id {
             return false;
         }
@@ -87,7 +92,11 @@ mod tests {
         assert!(!me.is_dead(&format!("{}:1:1", me.host), None, now));
         // Another host: by heartbeat.
         assert!(!me.is_dead("elsewhere:5:1", Some(now), now));
-        assert!(me.is_dead("elsewhere:5:1", Some(now - chrono::Duration::seconds(61)), now));
+        assert!(me.is_dead(
+            "elsewhere:5:1",
+            Some(now - chrono::Duration::seconds(61)),
+            now
+        ));
         assert!(me.is_dead("elsewhere:5:1", None, now));
     }
 }

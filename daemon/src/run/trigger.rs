@@ -102,7 +102,11 @@ pub async fn redeliver(
         return Err(TriggerError::Refused(format!(
             "run {} has no destination {d:?} (it has: {})",
             run.id,
-            run.deliveries.iter().map(|x| x.destination.as_str()).collect::<Vec<_>>().join(", ")
+            run.deliveries
+                .iter()
+                .map(|x| x.destination.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let pending = run
@@ -126,8 +130,15 @@ pub async fn redeliver(
     info!(run_id = %run.id, destinations = pending, "re-delivering");
     let result = deliver_pending(rt, &run, &file, only).await;
     let after = rt.store.get(&run.id).await?;
-    let all_ok = after.deliveries.iter().all(|d| d.state == DeliveryState::Succeeded);
-    let state = if all_ok { RunState::Succeeded } else { RunState::Failed };
+    let all_ok = after
+        .deliveries
+        .iter()
+        .all(|d| d.state == DeliveryState::Succeeded);
+    let state = if all_ok {
+        RunState::Succeeded
+    } else {
+        RunState::Failed
+    };
     let err = match (&result, all_ok) {
         (_, true) => None,
         (Err(e), false) => Some(e.clone()),

@@ -72,8 +72,10 @@ pub fn validate(plugin: &dyn Plugin, request: RdStr) -> RdBuf {
     }
 }
 
+/// # Safety
+/// `sink` must be null or point to a valid [`RdSinkV1`] that outlives the call.
 #[doc(hidden)]
-pub fn generate(plugin: &dyn Plugin, request: RdStr, sink: *const RdSinkV1) -> RdBuf {
+pub unsafe fn generate(plugin: &dyn Plugin, request: RdStr, sink: *const RdSinkV1) -> RdBuf {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let req = match parse_request(request) {
             Ok(r) => r,
@@ -252,13 +254,17 @@ macro_rules! export_plugin {
         extern "C" fn __reportd_describe() -> $crate::ffi::RdBuf {
             match ::std::panic::catch_unwind(__reportd_instance) {
                 Ok(p) => $crate::export::describe(p),
-                Err(_) => $crate::export::free_safe_error("PLUGIN_PANIC", "plugin constructor panicked"),
+                Err(_) => {
+                    $crate::export::free_safe_error("PLUGIN_PANIC", "plugin constructor panicked")
+                }
             }
         }
         extern "C" fn __reportd_validate(req: $crate::ffi::RdStr) -> $crate::ffi::RdBuf {
             match ::std::panic::catch_unwind(__reportd_instance) {
                 Ok(p) => $crate::export::validate(p, req),
-                Err(_) => $crate::export::free_safe_error("PLUGIN_PANIC", "plugin constructor panicked"),
+                Err(_) => {
+                    $crate::export::free_safe_error("PLUGIN_PANIC", "plugin constructor panicked")
+                }
             }
         }
         extern "C" fn __reportd_generate(
@@ -266,8 +272,11 @@ macro_rules! export_plugin {
             sink: *const $crate::ffi::RdSinkV1,
         ) -> $crate::ffi::RdBuf {
             match ::std::panic::catch_unwind(__reportd_instance) {
-                Ok(p) => $crate::export::generate(p, req, sink),
-                Err(_) => $crate::export::free_safe_error("PLUGIN_PANIC", "plugin constructor panicked"),
+                // SAFETY: the host passes a valid sink for the duration of the call.
+                Ok(p) => unsafe { $crate::export::generate(p, req, sink) },
+                Err(_) => {
+                    $crate::export::free_safe_error("PLUGIN_PANIC", "plugin constructor panicked")
+                }
             }
         }
         extern "C" fn __reportd_free(buf: $crate::ffi::RdBuf) {

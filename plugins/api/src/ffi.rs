@@ -15,6 +15,8 @@ pub struct RdStr {
 }
 
 impl RdStr {
+    /// Borrows a `&str` (valid while `s` is).
+    #[allow(clippy::should_implement_trait)]
     pub fn from_str(s: &str) -> Self {
         Self {
             ptr: s.as_ptr(),

@@ -84,13 +84,18 @@ pub struct ParamSpec {
 pub enum ParamKind {
     String,
     StringList,
-    Integer { min: Option<i64>, max: Option<i64> },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     Bool,
     /// humantime duration, e.g. `"20s"`.
     Duration,
     Path,
     PathList,
-    Enum { values: Vec<String> },
+    Enum {
+        values: Vec<String>,
+    },
 }
 
 /// An output column.

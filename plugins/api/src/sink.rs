@@ -20,7 +20,10 @@ pub enum Value<'a> {
     /// Milliseconds.
     Duration(i64),
     /// `mantissa × 10^-scale`.
-    Decimal { mantissa: i64, scale: u32 },
+    Decimal {
+        mantissa: i64,
+        scale: u32,
+    },
 }
 
 /// The host asked the plugin to stop (timeout, shutdown). Return from `generate` promptly.

@@ -46,7 +46,9 @@ fn io_error(what: &str, path: &Path, e: &std::io::Error) -> DeliveryError {
     let msg = format!("{what} {}: {e}", path.display());
     match e.kind() {
         ErrorKind::PermissionDenied => DeliveryError::new(Code::LocalPermission, msg),
-        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => DeliveryError::new(Code::DiskFull, msg),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            DeliveryError::new(Code::DiskFull, msg)
+        }
         ErrorKind::NotFound => DeliveryError::with_transience(Code::LocalIo, msg, false),
         _ => DeliveryError::new(Code::LocalIo, msg),
     }
@@ -71,7 +73,9 @@ fn ensure_dir(plan: &LocalPlan) -> Result<(), DeliveryError> {
 fn check_blocking(plan: &LocalPlan) -> Result<String, DeliveryError> {
     ensure_dir(plan)?;
     // Probe writability the way a delivery would, without leaving anything behind.
-    let probe = plan.dir.join(format!(".reportd-check-{}.part", std::process::id()));
+    let probe = plan
+        .dir
+        .join(format!(".reportd-check-{}.part", std::process::id()));
     std::fs::File::create(&probe).map_err(|e| io_error("cannot write in", &plan.dir, &e))?;
     let _ = std::fs::remove_file(&probe);
     Ok(format!("directory {} is writable", plan.dir.display()))
@@ -94,8 +98,15 @@ fn copy_atomically(
     part_path: &PathBuf,
     final_path: &PathBuf,
 ) -> Result<Receipt, DeliveryError> {
-    let mut src = std::fs::File::open(&file.path)
-        .map_err(|e| DeliveryError::new(Code::RenderIo, format!("cannot open the generated file {}: {e}", file.path.display())))?;
+    let mut src = std::fs::File::open(&file.path).map_err(|e| {
+        DeliveryError::new(
+            Code::RenderIo,
+            format!(
+                "cannot open the generated file {}: {e}",
+                file.path.display()
+            ),
+        )
+    })?;
     let mut dst = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -103,12 +114,15 @@ fn copy_atomically(
         .mode(plan.mode)
         .open(part_path)
         .map_err(|e| io_error("cannot create", part_path, &e))?;
-    let bytes = std::io::copy(&mut src, &mut dst).map_err(|e| io_error("cannot write", part_path, &e))?;
-    dst.flush().map_err(|e| io_error("cannot write", part_path, &e))?;
+    let bytes =
+        std::io::copy(&mut src, &mut dst).map_err(|e| io_error("cannot write", part_path, &e))?;
+    dst.flush()
+        .map_err(|e| io_error("cannot write", part_path, &e))?;
     // The umask may have narrowed the mode at creation; set it exactly.
     dst.set_permissions(std::fs::Permissions::from_mode(plan.mode))
         .map_err(|e| io_error("cannot set the mode of", part_path, &e))?;
-    dst.sync_all().map_err(|e| io_error("cannot sync", part_path, &e))?;
+    dst.sync_all()
+        .map_err(|e| io_error("cannot sync", part_path, &e))?;
     drop(dst);
     if bytes != file.bytes {
         return Err(DeliveryError::new(
@@ -120,7 +134,8 @@ fn copy_atomically(
             ),
         ));
     }
-    std::fs::rename(part_path, final_path).map_err(|e| io_error("cannot rename into", final_path, &e))?;
+    std::fs::rename(part_path, final_path)
+        .map_err(|e| io_error("cannot rename into", final_path, &e))?;
     // Make the rename durable.
     if let Ok(d) = std::fs::File::open(&plan.dir) {
         let _ = d.sync_all();
@@ -160,12 +175,18 @@ mod tests {
         let r = dest.deliver(&f).await.unwrap();
         assert_eq!(r.bytes, 8);
         assert_eq!(std::fs::read(out.join("r.csv")).unwrap(), b"a,b\n1,2\n");
-        assert_eq!(std::fs::metadata(out.join("r.csv")).unwrap().mode() & 0o777, 0o640);
+        assert_eq!(
+            std::fs::metadata(out.join("r.csv")).unwrap().mode() & 0o777,
+            0o640
+        );
         // Same name again: replaced, nothing else left in the directory.
         let f2 = outgoing(tmp.path(), "r.csv", b"new\n");
         dest.deliver(&f2).await.unwrap();
         assert_eq!(std::fs::read(out.join("r.csv")).unwrap(), b"new\n");
-        let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("r.csv")]);
     }
 
