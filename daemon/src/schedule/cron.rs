@@ -1,27 +1,37 @@
 //! Cron expressions evaluated in an IANA time zone.
 //!
-//! Parsing and the calendar walk are croner 4's; this module restricts the accepted syntax
+//! Parsing and calendar matching are croner 4's; this module restricts the accepted syntax
 //! to what the configuration documents (5 fields, or 6 with seconds first, or an
 //! `@nickname`), turns croner's errors into sentences that name the offending field, and
 //! fixes the DST rules the rest of reportd relies on:
 //!
 //! * every next fire is computed from the previous fire instant (in UTC), converted to the
 //!   schedule's zone, never from a remembered UTC offset;
-//! * a fixed-time job whose wall-clock time falls in a skipped (spring-forward) hour fires
-//!   once, at the first valid instant after the gap;
-//! * a fixed-time job whose time falls in a repeated (fall-back) hour fires once, on the first
-//!   pass;
-//! * interval jobs (hourly, every N minutes ...) fire on both passes of a repeated hour.
+//! * a **clock-time** job (no `*` or `/` in its seconds, minute and hour fields, e.g.
+//!   `0 6 * * *`, `0 0,12 * * *`, `30 8-17 * * 1-5`) runs once per matching local time: a
+//!   time in a skipped (spring-forward) hour runs once at the first valid instant after the
+//!   gap, a time in a repeated (fall-back) hour runs once, on the first pass;
+//! * an **interval** job (`*` or `/` in one of those fields: hourly, `*/15`, ...) runs on
+//!   real time: on both passes of a repeated hour, not at all in a skipped one.
 //!
-//! croner 4.0.3 implements exactly these rules itself (its `find_next_occurrence` resolves
-//! gaps and folds against the zone), so no correction is layered on top; the tests at the
-//! bottom pin each rule on real America/Santiago transitions so an upgrade that changes
-//! behaviour fails loudly.
+//! croner 4.0.3 applies the clock-time rules only to jobs with a single value in each of
+//! those fields; with a list or range it treats the job as an interval job, which would
+//! drop `0 0,12 * * *` entirely on a spring-forward-at-midnight day and run `0 6,23 * * *`
+//! twice on a fall-back day (both pinned by tests below). So clock-time jobs are walked here
+//! on the local wall clock (croner matching `NaiveDateTime`s) and each matching wall time is
+//! mapped to its one instant; interval jobs use croner's zoned search directly. For
+//! single-value jobs both paths agree (a test checks it across DST days).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
+
+use crate::schedule::period::first_instant_at_or_after;
+
+/// Bound on wall-clock matches skipped in one `next_after` (matches inside the second pass
+/// of a repeated hour, or several in one gap): at most two hours of per-second matches.
+const MAX_SKIPPED_WALL_MATCHES: usize = 2 * 3600 + 1;
 
 /// Field names in the order the 5-field form lists them (used in error messages).
 const FIELD_NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
@@ -32,6 +42,8 @@ pub struct CronExpr {
     /// The expression exactly as configured (trimmed), for display and `reportd check`.
     source: String,
     cron: Cron,
+    /// Runs at set local clock times (see the module doc) rather than on an interval.
+    clock_time: bool,
 }
 
 impl CronExpr {
@@ -71,9 +83,16 @@ impl CronExpr {
                 None => format!("invalid cron expression {source:?}: {e}"),
             }
         })?;
+        // Seconds, minute, hour: the first 2 fields of the 5-field form (seconds is an
+        // implicit 0), the first 3 of the 6-field form.
+        let time_fields = if fields.len() == 6 { 3 } else { 2 };
+        let clock_time = fields[..time_fields]
+            .iter()
+            .all(|f| !f.contains('*') && !f.contains('/'));
         Ok(Self {
             source: source.to_owned(),
             cron,
+            clock_time,
         })
     }
 
@@ -87,13 +106,44 @@ impl CronExpr {
     /// `None` when the expression never fires again (e.g. `0 0 30 2 *`) within croner's
     /// search horizon.
     pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-        // Converting the instant (not a cached offset) into the zone is what keeps the
-        // schedule right across DST changes.
+        if self.clock_time {
+            self.next_clock_time(after, tz)
+        } else {
+            self.next_zoned(after, tz)
+        }
+    }
+
+    /// Whether the job runs at set local clock times (once per matching wall time across DST
+    /// changes) rather than on an interval of real time.
+    pub fn is_clock_time(&self) -> bool {
+        self.clock_time
+    }
+
+    /// croner's own zoned search. Converting the instant (not a cached offset) into the zone
+    /// is what keeps the schedule right across DST changes.
+    fn next_zoned(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
         let local = after.with_timezone(&tz);
         self.cron
             .find_next_occurrence(&local, false)
             .ok()
             .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// Clock-time jobs: walk matching local wall times and map each to one instant (the
+    /// earlier of a repeated time, the end of the gap for a skipped one). That mapping never
+    /// decreases as the wall time grows, so starting at `after`'s own wall time (which maps
+    /// to `after` or earlier) and returning the first mapped instant past `after` finds the
+    /// next fire, and wall times that map to the same gap end fire once.
+    fn next_clock_time(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        let mut wall: NaiveDateTime = after.with_timezone(&tz).naive_local();
+        for _ in 0..MAX_SKIPPED_WALL_MATCHES {
+            wall = self.cron.find_next_occurrence(&wall, false).ok()?;
+            let at = first_instant_at_or_after(wall, tz);
+            if at > after {
+                return Some(at);
+            }
+        }
+        None
     }
 
     /// The next `n` fire instants strictly after `after` (fewer if the expression stops
@@ -398,12 +448,20 @@ mod tests {
             ]
         );
         assert_eq!(
-            fires[1].with_timezone(&Santiago).format("%F %T %:z").to_string(),
+            fires[1]
+                .with_timezone(&Santiago)
+                .format("%F %T %:z")
+                .to_string(),
             "2024-09-08 01:00:00 -03:00"
         );
         // Exactly once that day: between 09-08 00:00Z and 09-09 00:00Z only the 04:00Z fire.
         assert_eq!(
-            c.fires_between(utc(2024, 9, 8, 0, 0, 0), utc(2024, 9, 9, 0, 0, 0), Santiago, 10),
+            c.fires_between(
+                utc(2024, 9, 8, 0, 0, 0),
+                utc(2024, 9, 9, 0, 0, 0),
+                Santiago,
+                10
+            ),
             vec![utc(2024, 9, 8, 4, 0, 0)]
         );
     }
@@ -470,7 +528,11 @@ mod tests {
         );
         let local: Vec<String> = fires
             .iter()
-            .map(|t| t.with_timezone(&Santiago).format("%F %H:%M %:z").to_string())
+            .map(|t| {
+                t.with_timezone(&Santiago)
+                    .format("%F %H:%M %:z")
+                    .to_string()
+            })
             .collect();
         assert_eq!(
             local,
@@ -484,8 +546,13 @@ mod tests {
         // A 15-minute job also covers both passes: 8 fires in (02:00Z, 04:00Z].
         let q = CronExpr::parse("*/15 * * * *").unwrap();
         assert_eq!(
-            q.fires_between(utc(2024, 4, 7, 2, 0, 0), utc(2024, 4, 7, 4, 0, 0), Santiago, 100)
-                .len(),
+            q.fires_between(
+                utc(2024, 4, 7, 2, 0, 0),
+                utc(2024, 4, 7, 4, 0, 0),
+                Santiago,
+                100
+            )
+            .len(),
             8
         );
     }
@@ -495,7 +562,12 @@ mod tests {
         let c = CronExpr::parse("0 * * * *").unwrap();
         // after exclusive, until inclusive: (10:00Z, 13:00Z] → 11, 12, 13.
         assert_eq!(
-            c.fires_between(utc(2026, 1, 1, 10, 0, 0), utc(2026, 1, 1, 13, 0, 0), Tz::UTC, 10),
+            c.fires_between(
+                utc(2026, 1, 1, 10, 0, 0),
+                utc(2026, 1, 1, 13, 0, 0),
+                Tz::UTC,
+                10
+            ),
             vec![
                 utc(2026, 1, 1, 11, 0, 0),
                 utc(2026, 1, 1, 12, 0, 0),
@@ -504,12 +576,171 @@ mod tests {
         );
         // The limit keeps the oldest.
         assert_eq!(
-            c.fires_between(utc(2026, 1, 1, 10, 0, 0), utc(2026, 1, 1, 13, 0, 0), Tz::UTC, 2),
+            c.fires_between(
+                utc(2026, 1, 1, 10, 0, 0),
+                utc(2026, 1, 1, 13, 0, 0),
+                Tz::UTC,
+                2
+            ),
             vec![utc(2026, 1, 1, 11, 0, 0), utc(2026, 1, 1, 12, 0, 0)]
         );
         assert!(
-            c.fires_between(utc(2026, 1, 1, 10, 0, 0), utc(2026, 1, 1, 10, 59, 0), Tz::UTC, 10)
-                .is_empty()
+            c.fires_between(
+                utc(2026, 1, 1, 10, 0, 0),
+                utc(2026, 1, 1, 10, 59, 0),
+                Tz::UTC,
+                10
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn clock_time_classification() {
+        for (expr, clock) in [
+            ("0 6 * * *", true),
+            ("0 0,12 * * *", true),
+            ("30 8-17 * * 1-5", true),
+            ("@daily", true),
+            ("15 30 0 * * *", true),
+            ("@hourly", false),
+            ("*/15 * * * *", false),
+            ("0 0-23/2 * * *", false),
+            ("* 30 0 * * *", false),
+        ] {
+            assert_eq!(
+                CronExpr::parse(expr).unwrap().is_clock_time(),
+                clock,
+                "{expr}"
+            );
+        }
+    }
+
+    #[test]
+    fn santiago_spring_forward_list_job_keeps_the_skipped_midnight() {
+        // `0 0,12 * * *` on 2024-09-08 (00:00 -04 → 01:00 -03 at 04:00Z):
+        //   09-07 12:00 -04 = 16:00Z
+        //   09-08 00:00 skipped → first instant after the gap, 01:00 -03 = 04:00Z
+        //   09-08 12:00 -03 = 15:00Z
+        //   09-09 00:00 -03 = 03:00Z
+        let c = CronExpr::parse("0 0,12 * * *").unwrap();
+        assert_eq!(
+            c.next_n(utc(2024, 9, 7, 12, 0, 0), Santiago, 4),
+            vec![
+                utc(2024, 9, 7, 16, 0, 0),
+                utc(2024, 9, 8, 4, 0, 0),
+                utc(2024, 9, 8, 15, 0, 0),
+                utc(2024, 9, 9, 3, 0, 0)
+            ]
+        );
+        // Two wall times in the same gap (00:00 and 00:30) run once, at 04:00Z; the next
+        // day both run: 00:00 -03 = 03:00Z, 00:30 -03 = 03:30Z.
+        let two = CronExpr::parse("0,30 0 * * *").unwrap();
+        assert_eq!(
+            two.next_n(utc(2024, 9, 8, 0, 0, 0), Santiago, 3),
+            vec![
+                utc(2024, 9, 8, 4, 0, 0),
+                utc(2024, 9, 9, 3, 0, 0),
+                utc(2024, 9, 9, 3, 30, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn santiago_fall_back_list_job_runs_repeated_time_once() {
+        // `0 6,23 * * *` around 2024-04-07 (00:00 -03 → 04-06 23:00 -04 at 03:00Z), from
+        // 04-06 00:00 -03 = 03:00Z:
+        //   04-06 06:00 -03 = 09:00Z
+        //   04-06 23:00 first pass -03 = 02:00Z on 04-07 (not again at 03:00Z, -04)
+        //   04-07 06:00 -04 = 10:00Z
+        //   04-07 23:00 -04 = 03:00Z on 04-08
+        let c = CronExpr::parse("0 6,23 * * *").unwrap();
+        assert_eq!(
+            c.next_n(utc(2024, 4, 6, 3, 0, 0), Santiago, 4),
+            vec![
+                utc(2024, 4, 6, 9, 0, 0),
+                utc(2024, 4, 7, 2, 0, 0),
+                utc(2024, 4, 7, 10, 0, 0),
+                utc(2024, 4, 8, 3, 0, 0)
+            ]
+        );
+        // From inside the second pass (23:10 -04 = 03:10Z) the repeated 23:00 is not due.
+        assert_eq!(
+            c.next_after(utc(2024, 4, 7, 3, 10, 0), Santiago),
+            Some(utc(2024, 4, 7, 10, 0, 0))
+        );
+    }
+
+    #[test]
+    fn croner_alone_treats_list_jobs_as_intervals() {
+        // Why `next_clock_time` exists: croner 4.0.3's zoned search, for the same list jobs,
+        // drops the skipped midnight (09-07 16:00Z → 09-08 15:00Z) and runs the repeated
+        // 23:00 twice (02:00Z and 03:00Z). If croner changes this, the wrapper can go.
+        let gap = CronExpr::parse("0 0,12 * * *").unwrap();
+        assert_eq!(
+            gap.next_zoned(utc(2024, 9, 7, 16, 0, 0), Santiago),
+            Some(utc(2024, 9, 8, 15, 0, 0))
+        );
+        let fold = CronExpr::parse("0 6,23 * * *").unwrap();
+        assert_eq!(
+            fold.next_zoned(utc(2024, 4, 7, 2, 0, 0), Santiago),
+            Some(utc(2024, 4, 7, 3, 0, 0))
+        );
+    }
+
+    #[test]
+    fn single_value_jobs_agree_with_croner_across_dst() {
+        // For single-value clock-time jobs croner's zoned search already implements the
+        // rules; the wall-clock walk must give the same fires. Ten fires from two days
+        // before each transition.
+        let patterns = [
+            "30 0 * * *",
+            "0 0 * * *",
+            "30 23 * * *",
+            "0 23 * * *",
+            "15 30 0 * * *",
+            "0 6 * * *",
+            "0 0 * * 0",
+        ];
+        let starts = [
+            (utc(2024, 9, 6, 0, 0, 0), Santiago),
+            (utc(2024, 4, 5, 0, 0, 0), Santiago),
+            (utc(2018, 11, 2, 0, 0, 0), Sao_Paulo),
+            (utc(2019, 2, 15, 0, 0, 0), Sao_Paulo),
+        ];
+        let mut compared = 0;
+        for p in patterns {
+            let c = CronExpr::parse(p).unwrap();
+            assert!(c.is_clock_time(), "{p}");
+            for (from, tz) in starts {
+                let mut a = from;
+                let mut b = from;
+                for _ in 0..10 {
+                    let wall = c.next_clock_time(a, tz);
+                    let zoned = c.next_zoned(b, tz);
+                    assert_eq!(wall, zoned, "{p} in {tz} after {a}");
+                    a = wall.unwrap();
+                    b = zoned.unwrap();
+                    compared += 1;
+                }
+            }
+        }
+        // 7 patterns × 4 starts × 10 fires.
+        assert_eq!(compared, 280);
+    }
+
+    #[test]
+    fn sao_paulo_2018_daily_midnight_runs_at_one() {
+        // 2018-11-04 00:00 -03 → 01:00 -02 (03:00Z): `@daily` runs at 01:00 -02 = 03:00Z,
+        // after 11-03 00:00 -03 = 03:00Z and before 11-05 00:00 -02 = 02:00Z.
+        let c = CronExpr::parse("@daily").unwrap();
+        assert_eq!(
+            c.next_n(utc(2018, 11, 2, 12, 0, 0), Sao_Paulo, 3),
+            vec![
+                utc(2018, 11, 3, 3, 0, 0),
+                utc(2018, 11, 4, 3, 0, 0),
+                utc(2018, 11, 5, 2, 0, 0)
+            ]
         );
     }
 }

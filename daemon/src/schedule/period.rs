@@ -221,7 +221,7 @@ pub fn start_of_local_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
 
 /// The earliest instant whose local time in `tz` is `naive`, or, when `naive` falls in a
 /// DST gap, the first instant after the gap.
-fn first_instant_at_or_after(naive: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn first_instant_at_or_after(naive: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
         LocalResult::None => {
@@ -276,7 +276,10 @@ fn year_start(d: NaiveDate) -> NaiveDate {
 fn parse_explicit(s: &str) -> Result<PeriodSpec, String> {
     let date = |part: &str| {
         NaiveDate::parse_from_str(part.trim(), "%Y-%m-%d").map_err(|e| {
-            format!("period {s:?}: {:?} is not a valid date YYYY-MM-DD ({e})", part.trim())
+            format!(
+                "period {s:?}: {:?} is not a valid date YYYY-MM-DD ({e})",
+                part.trim()
+            )
         })
     };
     let (from, to) = match s.split_once("..") {
@@ -471,14 +474,23 @@ mod tests {
     fn last_hour_is_previous_clock_hour() {
         // UTC: fire 10:05:30Z → [09:00Z, 10:00Z).
         let p = PeriodSpec::LastHour.resolve(utc(2026, 3, 1, 10, 5, 30), Tz::UTC);
-        assert_eq!((p.start, p.end), (utc(2026, 3, 1, 9, 0, 0), utc(2026, 3, 1, 10, 0, 0)));
+        assert_eq!(
+            (p.start, p.end),
+            (utc(2026, 3, 1, 9, 0, 0), utc(2026, 3, 1, 10, 0, 0))
+        );
         // Kathmandu +05:45: 10:05 local = 04:20Z; hour 09:00–10:00 local = [03:15Z, 04:15Z).
         let k = PeriodSpec::LastHour.resolve(utc(2026, 3, 1, 4, 20, 0), Kathmandu);
-        assert_eq!((k.start, k.end), (utc(2026, 3, 1, 3, 15, 0), utc(2026, 3, 1, 4, 15, 0)));
+        assert_eq!(
+            (k.start, k.end),
+            (utc(2026, 3, 1, 3, 15, 0), utc(2026, 3, 1, 4, 15, 0))
+        );
         // Santiago spring-forward: hourly fire at 01:00 -03 (04:00Z 09-08); local 00:00
         // never happened, the previous clock hour is 09-07 23:00 -04 = [03:00Z, 04:00Z).
         let s = PeriodSpec::LastHour.resolve(utc(2024, 9, 8, 4, 0, 0), Santiago);
-        assert_eq!((s.start, s.end), (utc(2024, 9, 8, 3, 0, 0), utc(2024, 9, 8, 4, 0, 0)));
+        assert_eq!(
+            (s.start, s.end),
+            (utc(2024, 9, 8, 3, 0, 0), utc(2024, 9, 8, 4, 0, 0))
+        );
         assert_eq!(
             locals(&s),
             (
@@ -490,9 +502,15 @@ mod tests {
         // pass of 23:00 (-03) = [02:00Z, 03:00Z); fire at 00:00 -04 (04:00Z) covers the
         // second pass [03:00Z, 04:00Z). Both passes are reported, each once.
         let f1 = PeriodSpec::LastHour.resolve(utc(2024, 4, 7, 3, 0, 0), Santiago);
-        assert_eq!((f1.start, f1.end), (utc(2024, 4, 7, 2, 0, 0), utc(2024, 4, 7, 3, 0, 0)));
+        assert_eq!(
+            (f1.start, f1.end),
+            (utc(2024, 4, 7, 2, 0, 0), utc(2024, 4, 7, 3, 0, 0))
+        );
         let f2 = PeriodSpec::LastHour.resolve(utc(2024, 4, 7, 4, 0, 0), Santiago);
-        assert_eq!((f2.start, f2.end), (utc(2024, 4, 7, 3, 0, 0), utc(2024, 4, 7, 4, 0, 0)));
+        assert_eq!(
+            (f2.start, f2.end),
+            (utc(2024, 4, 7, 3, 0, 0), utc(2024, 4, 7, 4, 0, 0))
+        );
         assert_eq!(
             locals(&f2),
             (
@@ -575,7 +593,10 @@ mod tests {
         let e = PeriodSpec::parse("2026-02-30").unwrap_err();
         assert!(e.contains("not a valid date"), "{e}");
         let e = PeriodSpec::parse("2026-11-30..2026-11-01").unwrap_err();
-        assert!(e.contains("ends (2026-11-01) before it starts (2026-11-30)"), "{e}");
+        assert!(
+            e.contains("ends (2026-11-01) before it starts (2026-11-30)"),
+            "{e}"
+        );
     }
 
     #[test]
