@@ -129,22 +129,28 @@ pub async fn claim_due(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for s in rt.plan.schedules.iter().filter(|s| s.enabled) {
-        let cursor = *cursors.entry(s.name.clone()).or_insert(now);
-        let decision = decide(
-            &s.cron,
-            s.timezone,
-            cursor,
-            now,
-            rt.plan.daemon.misfire_grace,
-            s.catch_up,
-            s.catch_up_window,
-        );
-        if decision.ignored_older_than_window > 0 {
-            warn!(schedule = %s.name, count = decision.ignored_older_than_window, "fire times older than catch_up_window were not run");
-        }
-        for due in decision.due {
-            claim_one(rt, s, due.fire, &due.action).await?;
-            cursors.insert(s.name.clone(), due.fire);
+        loop {
+            let cursor = *cursors.entry(s.name.clone()).or_insert(now);
+            let decision = decide(
+                &s.cron,
+                s.timezone,
+                cursor,
+                now,
+                rt.plan.daemon.misfire_grace,
+                s.catch_up,
+                s.catch_up_window,
+            );
+            if decision.ignored_older_than_window > 0 {
+                warn!(schedule = %s.name, count = decision.ignored_older_than_window, "fire times older than catch_up_window were not run");
+            }
+            for due in &decision.due {
+                claim_one(rt, s, due.fire, &due.action).await?;
+                cursors.insert(s.name.clone(), due.fire);
+            }
+            // A very long outage yields fire times in bounded batches.
+            if !decision.truncated || decision.due.is_empty() {
+                break;
+            }
         }
     }
     Ok(())
