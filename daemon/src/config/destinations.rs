@@ -60,10 +60,10 @@ pub(crate) fn read_destinations(
         let Some(field) = destinations.get(name) else {
             continue;
         };
-        let Some(t) = field.table(diags) else {
+        let Some(mut t) = field.table(diags) else {
             continue;
         };
-        if let Some(plan) = read_destination(name, &t, base, diags) {
+        if let Some(plan) = read_destination(name, &mut t, base, diags) {
             plans.insert(name.to_owned(), plan);
         }
     }
@@ -72,7 +72,7 @@ pub(crate) fn read_destinations(
 
 fn read_destination(
     name: &str,
-    t: &Table<'_, '_>,
+    t: &mut Table<'_, '_>,
     base: &Path,
     diags: &mut Diagnostics,
 ) -> Option<DestinationPlan> {

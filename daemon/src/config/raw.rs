@@ -199,9 +199,22 @@ pub struct Table<'a, 'i> {
     /// Where "missing key" errors point: the `[header]` or the `{` of an inline table.
     pub header: usize,
     pub table: &'a DeTable<'i>,
+    /// The keys allowed here, once [`Table::check_keys`] ran.
+    pub known: Vec<&'static str>,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
+    /// A reader for `table` at `path`, with "missing key" errors pointing at `header`.
+    pub fn new(file: &'a SourceFile, path: String, header: usize, table: &'a DeTable<'i>) -> Self {
+        Self {
+            file,
+            path,
+            header,
+            table,
+            known: Vec::new(),
+        }
+    }
+
     /// The table's entries in file order (toml's map is sorted by key).
     pub fn entries(&self) -> Vec<(&'a Spanned<DeString<'i>>, &'a Spanned<DeValue<'i>>)> {
         let mut entries: Vec<_> = self.table.iter().collect();
@@ -209,8 +222,10 @@ impl<'a, 'i> Table<'a, 'i> {
         entries
     }
 
-    /// Records an "unknown key" error for every key not in `known`.
-    pub fn check_keys(&self, known: &[&str], diags: &mut Diagnostics) {
+    /// Records an "unknown key" error for every key not in `known`, and remembers `known`
+    /// for [`Table::required`].
+    pub fn check_keys(&mut self, known: &[&'static str], diags: &mut Diagnostics) {
+        self.known = known.to_vec();
         for (key, _) in self.entries() {
             let name: &str = key.get_ref();
             if !known.contains(&name) {
@@ -253,7 +268,8 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// The value of a required `key`; when missing, records an error at the table header
-    /// whose fix is `add <example>`.
+    /// whose fix is `add <example>` — unless an unknown key here is a misspelling of it:
+    /// its "did you mean" error already says what to do.
     pub fn required(
         &self,
         key: &str,
@@ -261,7 +277,14 @@ impl<'a, 'i> Table<'a, 'i> {
         diags: &mut Diagnostics,
     ) -> Option<Field<'a, 'i>> {
         let field = self.get(key);
-        if field.is_none() {
+        let misspelled = || {
+            self.table.keys().any(|k| {
+                let k: &str = k.get_ref();
+                !self.known.contains(&k)
+                    && suggest::closest(k, self.known.iter().copied()) == Some(key)
+            })
+        };
+        if field.is_none() && !misspelled() {
             diags.push(
                 self.file,
                 self.header,
@@ -430,12 +453,12 @@ impl<'a, 'i> Field<'a, 'i> {
     /// A table (`[header]` or inline `{ ... }`), read under this field's key path.
     pub fn table(&self, diags: &mut Diagnostics) -> Option<Table<'a, 'i>> {
         match self.value.get_ref() {
-            DeValue::Table(table) => Some(Table {
-                file: self.file,
-                path: self.path.clone(),
-                header: self.span().start,
+            DeValue::Table(table) => Some(Table::new(
+                self.file,
+                self.path.clone(),
+                self.span().start,
                 table,
-            }),
+            )),
             _ => {
                 self.type_error(
                     diags,

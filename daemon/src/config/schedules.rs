@@ -343,16 +343,14 @@ fn read_source_ref(
     diags: &mut Diagnostics,
 ) -> Option<String> {
     let s = field.str(diags)?;
-    if let Some(refs) = refs {
-        if !refs.sources.contains_key(s) {
-            let known: Vec<&str> = refs.sources.keys().map(String::as_str).collect();
-            field.error(
-                diags,
-                format!("unknown source {s:?}"),
-                unknown_ref_fix(s, &known, &format!("[sources.{s}]")),
-            );
-            return None;
-        }
+    if let Some(refs) = refs.filter(|r| !r.sources.contains_key(s)) {
+        let known: Vec<&str> = refs.sources.keys().map(String::as_str).collect();
+        field.error(
+            diags,
+            format!("unknown source {s:?}"),
+            unknown_ref_fix(s, &known, &format!("[sources.{s}]")),
+        );
+        return None;
     }
     Some(s.to_owned())
 }
@@ -426,17 +424,15 @@ fn read_deliver(
             ok = false;
             continue;
         };
-        if let Some(refs) = refs {
-            if !refs.destinations.iter().any(|d| d == name) {
-                let known: Vec<&str> = refs.destinations.iter().map(String::as_str).collect();
-                item.error(
-                    diags,
-                    format!("unknown destination {name:?}"),
-                    unknown_ref_fix(name, &known, &format!("[destinations.{name}]")),
-                );
-                ok = false;
-                continue;
-            }
+        if let Some(refs) = refs.filter(|r| !r.destinations.iter().any(|d| d == name)) {
+            let known: Vec<&str> = refs.destinations.iter().map(String::as_str).collect();
+            item.error(
+                diags,
+                format!("unknown destination {name:?}"),
+                unknown_ref_fix(name, &known, &format!("[destinations.{name}]")),
+            );
+            ok = false;
+            continue;
         }
         if out.iter().any(|d| d == name) {
             item.error(
@@ -459,14 +455,14 @@ fn read_format(t: &Table<'_, '_>, diags: &mut Diagnostics) -> Option<Format> {
         None => true,
     };
     let dialect = match t.get("csv") {
-        Some(f) => f.table(diags).and_then(|csv| read_csv(&csv, diags)),
+        Some(f) => f.table(diags).and_then(|mut csv| read_csv(&mut csv, diags)),
         None => Some(CsvDialect::default()),
     };
     format_ok.then_some(Format::Csv(dialect?))
 }
 
 /// `csv = { ... }` over [`CsvDialect::default`].
-fn read_csv(t: &Table<'_, '_>, diags: &mut Diagnostics) -> Option<CsvDialect> {
+fn read_csv(t: &mut Table<'_, '_>, diags: &mut Diagnostics) -> Option<CsvDialect> {
     t.check_keys(CSV_KEYS, diags);
     let mut dialect = CsvDialect::default();
     let mut ok = true;
@@ -491,13 +487,13 @@ fn read_csv(t: &Table<'_, '_>, diags: &mut Diagnostics) -> Option<CsvDialect> {
         let fix = "use delimiter = \";\" with decimal = \",\"".to_owned();
         if let Some(f) = &decimal_field {
             let message = format!(
-                "decimal separator {:?} is the same as the delimiter",
+                "decimal separator \"{}\" is the same as the delimiter",
                 dialect.decimal
             );
             f.error(diags, message, fix);
         } else if let Some(f) = &delimiter_field {
             let message = format!(
-                "delimiter {:?} is the same as the decimal separator",
+                "delimiter \"{}\" is the same as the decimal separator",
                 dialect.decimal
             );
             f.error(diags, message, fix);

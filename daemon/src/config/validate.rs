@@ -99,12 +99,7 @@ pub(crate) fn check(files: &[SourceFile], env: &Env, diags: &mut Diagnostics) ->
     let mut destinations = BTreeMap::new();
     let mut refs = None;
     if let Some((file, Some(doc))) = parsed.first() {
-        let root = Table {
-            file,
-            path: String::new(),
-            header: 0,
-            table: doc.get_ref(),
-        };
+        let mut root = Table::new(file, String::new(), 0, doc.get_ref());
         root.check_keys(MAIN_KEYS, diags);
         read_daemon(&root, &base, &mut daemon, diags);
         store = read_store(&root, &base, &daemon.state_dir, diags);
@@ -122,12 +117,7 @@ pub(crate) fn check(files: &[SourceFile], env: &Env, diags: &mut Diagnostics) ->
     let mut schedules = Vec::new();
     for (i, (file, doc)) in parsed.iter().enumerate() {
         let Some(doc) = doc else { continue };
-        let root = Table {
-            file,
-            path: String::new(),
-            header: 0,
-            table: doc.get_ref(),
-        };
+        let root = Table::new(file, String::new(), 0, doc.get_ref());
         if i > 0 {
             check_schedule_file_keys(&root, diags);
         }
@@ -160,7 +150,7 @@ fn check_schedule_file_keys(root: &Table<'_, '_>, diags: &mut Diagnostics) {
                 key.span().start,
                 join_key("", name),
                 None,
-                format!("{name:?} is not allowed in schedules.d files"),
+                format!("{name:?} is only allowed in reportd.toml"),
                 "move it to reportd.toml".to_owned(),
             );
         } else {
@@ -292,7 +282,9 @@ fn read_daemon(root: &Table<'_, '_>, base: &Path, plan: &mut DaemonPlan, diags: 
     let Some(field) = root.get("daemon") else {
         return;
     };
-    let Some(t) = field.table(diags) else { return };
+    let Some(mut t) = field.table(diags) else {
+        return;
+    };
     t.check_keys(DAEMON_KEYS, diags);
     if let Some(tz) = t.get("timezone").and_then(|f| read_zone(&f, diags)) {
         plan.timezone = tz;
@@ -362,7 +354,7 @@ fn read_store(
     let Some(field) = root.get("store") else {
         return default;
     };
-    let Some(t) = field.table(diags) else {
+    let Some(mut t) = field.table(diags) else {
         return default;
     };
     t.check_keys(&["url"], diags);
@@ -529,7 +521,7 @@ pub(crate) fn read_retry(
 ) -> RetryPolicy {
     let mut policy = default;
     let Some(field) = field else { return policy };
-    let Some(t) = field.table(diags) else {
+    let Some(mut t) = field.table(diags) else {
         return policy;
     };
     t.check_keys(RETRY_KEYS, diags);
