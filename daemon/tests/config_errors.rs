@@ -152,6 +152,7 @@ fn broken_configs() {
                 "timezone = \"America/Sao_Paulo",
             ),
             schedules: vec![("acme.toml", acme_with("deliver =", "deliverr ="))],
+            // line 2 `timezone = "America/Sao_Paulo` is 12 + 17 = 29 characters, the string ends unclosed at column 30; ACME's deliver is line 10
             expected: r#"config/reportd.toml:2:30: TOML syntax error: invalid basic string, expected `"`
   fix: correct the TOML syntax: one `key = value` per line, strings in double quotes, [table] headers on their own line (see https://toml.io)
 config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "deliverr"
@@ -162,6 +163,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
             name: "unknown key with suggestion",
             main: main_with("timezone =", "timezon ="),
             schedules: acme(),
+            // the key starts line 2
             expected: r#"config/reportd.toml:2:1: daemon.timezon: unknown key "timezon"
   fix: did you mean "timezone"?
 1 error(s) in configuration"#,
@@ -173,6 +175,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "path = \"db/reportd.db\"",
             ),
             schedules: acme(),
+            // url/path is line 6 of MAIN
             expected: r#"config/reportd.toml:6:1: store.path: unknown key "path"
   fix: valid keys here are "url"
 1 error(s) in configuration"#,
@@ -184,6 +187,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "acme.toml",
                 acme_with("portfolio =", "catchup = \"all\"\nportfolio ="),
             )],
+            // inserted before portfolio, ACME line 8
             expected: r#"config/schedules.d/acme.toml:8:1: schedule[acme-daily].catchup: unknown key "catchup"
   fix: did you mean "catch_up"?
 1 error(s) in configuration"#,
@@ -195,6 +199,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "acme.toml",
                 format!("{ACME}\n[destinations.extra]\ntype = \"local\"\ndir = \"x\"\n"),
             )],
+            // 10 ACME lines + a blank line, so the header is line 12; `destinations` starts after `[`: column 2
             expected: r#"config/schedules.d/acme.toml:12:2: destinations: "destinations" is only allowed in reportd.toml
   fix: move it to reportd.toml
 1 error(s) in configuration"#,
@@ -203,6 +208,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
             name: "missing required key",
             main: MAIN.to_owned(),
             schedules: vec![("acme.toml", acme_with("cron = \"0 6 * * *\"\n", ""))],
+            // missing keys point at the `[[schedule]]` header, 1:1
             expected: r#"config/schedules.d/acme.toml:1:1: schedule[acme-daily].cron: missing required key "cron"
   fix: add cron = "0 6 * * *"
 1 error(s) in configuration"#,
@@ -214,6 +220,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "state_dir = \"state\"\nkeep_files = \"ten minutes\"",
             ),
             schedules: acme(),
+            // inserted after state_dir (line 3): line 4; `keep_files = ` is 13 characters: column 14
             expected: r#"config/reportd.toml:4:14: daemon.keep_files: invalid duration "ten minutes": expected number at 0
   fix: write a duration such as "90s", "15m", "24h" or "90d"
 1 error(s) in configuration"#,
@@ -225,6 +232,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "state_dir = \"state\"\nrun_timeout = 900",
             ),
             schedules: acme(),
+            // line 4; `run_timeout = ` is 14 characters: column 15
             expected: r#"config/reportd.toml:4:15: daemon.run_timeout: expected a duration string, found integer 900
   fix: write a duration string such as "15m"
 1 error(s) in configuration"#,
@@ -236,6 +244,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "acme.toml",
                 format!("# Acme Ltda.\n{ACME}timezone = \"America/Sao_Pualo\"\n"),
             )],
+            // a comment line + 10 ACME lines, so line 12; `timezone = ` is 11 characters: column 12
             expected: r#"config/schedules.d/acme.toml:12:12: schedule[acme-daily].timezone: unknown time zone "America/Sao_Pualo"
   fix: use an IANA zone name such as "America/Sao_Paulo" (did you mean "America/Sao_Paulo"?)
 1 error(s) in configuration"#,
@@ -247,6 +256,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "acme.toml",
                 acme_with("source = \"callcenter\"", "source = \"callcentre\""),
             )],
+            // ACME line 4; `source = ` is 9 characters: column 10
             expected: r#"config/schedules.d/acme.toml:4:10: schedule[acme-daily].source: unknown source "callcentre"
   fix: did you mean "callcenter"?
 1 error(s) in configuration"#,
@@ -258,6 +268,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "acme.toml",
                 acme_with("telephony.service_level", "whatsapp.volume"),
             )],
+            // ACME line 5; `report = ` is 9 characters: column 10
             expected: r#"config/schedules.d/acme.toml:5:10: schedule[acme-daily].report: report "whatsapp.volume" does not belong to source "callcenter", whose plugin is "telephony"
   fix: use a report id starting with "telephony.", or a source whose plugin is "whatsapp"
 1 error(s) in configuration"#,
@@ -266,6 +277,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
             name: "unknown destination in deliver",
             main: MAIN.to_owned(),
             schedules: vec![("acme.toml", acme_with("\"archive\"]", "\"archve\"]"))],
+            // ACME line 10; `deliver = [` 11 + `"outbox"` 8 + `, ` 2 = 21: column 22
             expected: r#"config/schedules.d/acme.toml:10:22: schedule[acme-daily].deliver[1]: unknown destination "archve"
   fix: did you mean "archive"?
 1 error(s) in configuration"#,
@@ -277,6 +289,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 ("acme.toml", ACME.to_owned()),
                 ("beta.toml", format!("# Beta\n\n{ACME}")),
             ],
+            // beta: comment, blank, header, so name is line 4; `name = ` 7: column 8; acme.toml's name is line 2
             expected: r#"config/schedules.d/beta.toml:4:8: schedule[acme-daily].name: duplicate schedule name "acme-daily" (first defined at config/schedules.d/acme.toml:2)
   fix: rename one of them: schedule names must be unique across reportd.toml and schedules.d/*.toml
 1 error(s) in configuration"#,
@@ -288,6 +301,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "acme.toml",
                 acme_with("delimiter = \";\"", "delimiter = \",\""),
             )],
+            // ACME line 9; `csv = { ` 8 + `delimiter = ","` 15 + `, ` 2 + `bom = true` 10 + `, ` 2 + `decimal = ` 10 = 47: column 48
             expected: r#"config/schedules.d/acme.toml:9:48: schedule[acme-daily].csv.decimal: decimal separator "," is the same as the delimiter
   fix: use delimiter = ";" with decimal = ","
 1 error(s) in configuration"#,
@@ -296,6 +310,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
             name: "world-writable mode",
             main: main_with("mode = \"0600\"", "mode = \"0666\""),
             schedules: acme(),
+            // MAIN line 21; `mode = ` is 7 characters: column 8
             expected: r#"config/reportd.toml:21:8: destinations.archive.mode: file mode "0666" makes delivered files writable by every user
   fix: remove write permission for others, e.g. "0664"
 1 error(s) in configuration"#,
@@ -304,6 +319,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
             name: "mode as an integer",
             main: main_with("mode = \"0600\"", "mode = 600"),
             schedules: acme(),
+            // MAIN line 21, column 8
             expected: r#"config/reportd.toml:21:8: destinations.archive.mode: expected an octal string, found integer 600
   fix: write the mode as an octal string such as "0640"
 1 error(s) in configuration"#,
@@ -315,6 +331,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                 "mysql://reports:secret@db/reports",
             ),
             schedules: acme(),
+            // MAIN line 6; `url = ` is 6 characters: column 7
             expected: r#"config/reportd.toml:6:7: store.url: unsupported store url scheme "mysql"
   fix: use url = "sqlite:///var/lib/reportd/reportd.db" or "postgres://user@host/dbname"
 1 error(s) in configuration"#,
@@ -328,6 +345,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
                     "{ACME}timezone = \"Mars/Olympus\"\ncatch_up = \"lastest\"\novelap = \"skip\"\n"
                 ),
             )],
+            // appended after ACME's 10 lines: lines 11, 12, 13; `timezone = ` and `catch_up = ` are 11 characters: column 12
             expected: r#"config/schedules.d/acme.toml:11:12: schedule[acme-daily].timezone: unknown time zone "Mars/Olympus"
   fix: use an IANA zone name such as "America/Sao_Paulo"
 config/schedules.d/acme.toml:12:12: schedule[acme-daily].catch_up: invalid value "lastest"
@@ -340,6 +358,7 @@ config/schedules.d/acme.toml:13:1: schedule[acme-daily].ovelap: unknown key "ove
             name: "schedule written as a single table",
             main: MAIN.to_owned(),
             schedules: vec![("acme.toml", acme_with("[[schedule]]", "[schedule]"))],
+            // the value of `schedule` is the table, whose span is its header: 1:1
             expected: r#"config/schedules.d/acme.toml:1:1: schedule: expected an array of tables, found a table
   fix: write each schedule under [[schedule]] (two brackets)
 1 error(s) in configuration"#,
@@ -351,6 +370,7 @@ config/schedules.d/acme.toml:13:1: schedule[acme-daily].ovelap: unknown key "ove
                 "type = \"lokal\"\ndir = \"out\"",
             ),
             schedules: acme(),
+            // MAIN line 14; `type = ` is 7 characters: column 8
             expected: r#"config/reportd.toml:14:8: destinations.outbox.type: unknown destination type "lokal"
   fix: supported types: "local" (did you mean "local"?)
 1 error(s) in configuration"#,
@@ -365,6 +385,7 @@ config/schedules.d/acme.toml:13:1: schedule[acme-daily].ovelap: unknown key "ove
                     "delimiter = \";;\", date_format = \"%d/%m/%\"",
                 ),
             )],
+            // ACME line 9; `csv = { delimiter = ` is 20 characters: column 21; then `";;", ` 6 + `date_format = ` 14 = 40: column 41
             expected: r#"config/schedules.d/acme.toml:9:21: schedule[acme-daily].csv.delimiter: invalid delimiter ";;": must be one ASCII character other than a quote or line break
   fix: use a single character such as ",", ";" or "\t"
 config/schedules.d/acme.toml:9:41: schedule[acme-daily].csv.date_format: invalid date format "%d/%m/%": unknown or incomplete % specifier
@@ -379,6 +400,7 @@ config/schedules.d/acme.toml:9:41: schedule[acme-daily].csv.date_format: invalid
                 acme_with("name = \"acme-daily\"", "name = \"acme daily\"")
                     .replace("deliver = [\"outbox\", \"archive\"]", "deliver = []"),
             )],
+            // [sources.callcenter] is MAIN line 8; name is ACME line 2 column 8 (`name = ` 7); `deliver = ` is 10 characters: line 10 column 11
             expected: r#"config/reportd.toml:8:1: sources.callcenter.plugin: missing required key "plugin"
   fix: add plugin = "telephony" (loads libreportd_telephony.so)
 config/schedules.d/acme.toml:2:8: schedule[acme daily].name: invalid schedule name "acme daily": only letters, digits, ".", "_" and "-" are allowed
@@ -398,6 +420,7 @@ config/schedules.d/acme.toml:10:11: schedule[acme daily].deliver: no destination
                 "state_dir = \"state\"\nmax_parallel_runs = 65",
             ),
             schedules: acme(),
+            // inserted line 4, `max_parallel_runs = ` 20: column 21; retry moves from line 23 to 24; `retry = { attempts = ` 21: column 22; + `0, ` 3 + `initial = ` 10 = 34: column 35
             expected: r#"config/reportd.toml:4:21: daemon.max_parallel_runs: 65 is out of range
   fix: use a whole number from 1 to 64
 config/reportd.toml:24:22: destinations.archive.retry.attempts: 0 is out of range
@@ -405,6 +428,33 @@ config/reportd.toml:24:22: destinations.archive.retry.attempts: 0 is out of rang
 config/reportd.toml:24:35: destinations.archive.retry.initial: initial backoff 10m is longer than max_delay 5m
   fix: make initial at most max_delay
 3 error(s) in configuration"#,
+        },
+        Case {
+            name: "misspelled destination type",
+            main: main_with(
+                "type = \"local\"\ndir = \"out\"",
+                "typ = \"local\"\ndir = \"out\"",
+            ),
+            schedules: acme(),
+            // MAIN line 14, key at column 1
+            expected: r#"config/reportd.toml:14:1: destinations.outbox.typ: unknown key "typ"
+  fix: did you mean "type"?
+1 error(s) in configuration"#,
+        },
+        Case {
+            name: "syntax error in one schedules.d file",
+            main: MAIN.to_owned(),
+            schedules: vec![
+                ("acme.toml", ACME.to_owned()),
+                (
+                    "b.toml",
+                    "[[schedule]]\nname = \"b\"\nname = \"c\"\n".to_owned(),
+                ),
+            ],
+            // the second `name` is line 3; acme.toml is still fine
+            expected: r#"config/schedules.d/b.toml:3:1: TOML syntax error: duplicate key "name"
+  fix: define each key once per table (remove or rename one of them)
+1 error(s) in configuration"#,
         },
     ];
     check_cases(cases);
@@ -771,4 +821,18 @@ fn repository_config_loads() {
         !plan.schedules.is_empty(),
         "the example configuration has no schedule"
     );
+}
+
+#[test]
+fn store_url_error_hides_the_url() {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = main_with(
+        "sqlite://db/reportd.db",
+        "mysql://reports:secret@db/reports",
+    );
+    let main_file = write(tmp.path(), &main, &[]);
+    let err = load_with(&main_file, &env()).unwrap_err();
+    assert_eq!(err.0.len(), 1);
+    assert_eq!(err.0[0].value.as_deref(), Some("mysql"));
+    assert!(!err.to_string().contains("secret"));
 }

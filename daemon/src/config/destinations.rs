@@ -78,6 +78,15 @@ fn read_destination(
 ) -> Option<DestinationPlan> {
     let tags = DestinationType::tags();
     let example = format!("type = {:?}", tags.first().copied().unwrap_or("local"));
+    if t.get("type").is_none() {
+        // Check the keys against those of every type, so that a misspelled `type` gets
+        // its "did you mean" instead of a second, "missing" error.
+        let mut all: Vec<&'static str> = COMMON_KEYS.to_vec();
+        for (_, ty) in DestinationType::ALL {
+            all.extend(ty.keys());
+        }
+        t.check_keys(&all, diags);
+    }
     let type_field = t.required("type", &example, diags)?;
     let tag = type_field.str(diags)?;
     let Some(ty) = DestinationType::ALL

@@ -7,12 +7,12 @@
 //! key path, bad value and the fix. Loading plugins, reading secrets and touching hosts
 //! happens later, in `build` (the run module) and `reportd check --connect`.
 
-pub mod destinations;
+mod destinations;
 pub mod env;
 pub mod error;
 pub mod plan;
 pub mod raw;
-pub mod schedules;
+mod schedules;
 pub mod suggest;
 pub mod validate;
 

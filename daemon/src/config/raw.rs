@@ -333,11 +333,23 @@ impl<'a, 'i> Field<'a, 'i> {
 
     /// Records an error about this value (pointing at it).
     pub fn error(&self, diags: &mut Diagnostics, message: String, fix: String) {
+        self.error_showing(diags, Some(self.shown()), message, fix);
+    }
+
+    /// Like [`Field::error`], but records `value` instead of the value as written (for
+    /// values that may hold a secret, such as a database URL with a password).
+    pub fn error_showing(
+        &self,
+        diags: &mut Diagnostics,
+        value: Option<String>,
+        message: String,
+        fix: String,
+    ) {
         diags.push(
             self.file,
             self.span().start,
             self.path.clone(),
-            Some(self.shown()),
+            value,
             message,
             fix,
         );

@@ -367,7 +367,8 @@ fn read_store(
     match parse_store_url(url, base) {
         Ok(plan) => plan,
         Err((message, fix)) => {
-            field.error(diags, message, fix);
+            let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_owned());
+            field.error_showing(diags, scheme, message, fix);
             default
         }
     }
