@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use env::Env;
 pub use error::{ConfigError, ConfigErrors};
 pub use plan::*;
-pub use validate::{ConfigText, validate};
+pub use validate::ConfigText;
 
 use raw::{Diagnostics, SourceFile};
 

@@ -598,6 +598,28 @@ mod tests {
     }
 
     #[test]
+    fn validates_in_memory_texts() {
+        let main = ConfigText {
+            path: "/etc/reportd/reportd.toml".into(),
+            text: "[daemon]\nmax_parallel_runs = 8\n".to_owned(),
+        };
+        let plan = validate(main.clone(), Vec::new(), &Env::default()).unwrap();
+        assert_eq!(plan.daemon.max_parallel_runs, 8);
+        assert_eq!(plan.files, vec![PathBuf::from("/etc/reportd/reportd.toml")]);
+
+        let bad = ConfigText {
+            path: "/etc/reportd/schedules.d/x.toml".into(),
+            text: "[daemon]\n".to_owned(),
+        };
+        let errors = validate(main, vec![bad], &Env::default()).unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "/etc/reportd/schedules.d/x.toml:1:2: daemon: \"daemon\" is only allowed in reportd.toml\n  \
+             fix: move it to reportd.toml\n1 error(s) in configuration"
+        );
+    }
+
+    #[test]
     fn names() {
         assert!(valid_name("acme-daily.v2_x"));
         assert!(!valid_name("acme daily"));
