@@ -238,6 +238,21 @@ pub async fn reap_dead(rt: &Runtime) -> Result<(), StoreError> {
         );
         fail_or_requeue(rt, &run, e).await;
     }
+    for run in rt.store.reserved_queued().await? {
+        let Some(owner) = run.reserved_for.clone() else {
+            continue;
+        };
+        let hb = rt.store.last_heartbeat(&owner).await?;
+        if !rt.owner.is_dead(&owner, hb, now) {
+            continue;
+        }
+        warn!(run_id = %run.id, schedule = %run.schedule, owner = %owner, "manual run abandoned by its process before it started");
+        let e = ErrorInfo::new(
+            Code::DaemonStopped,
+            format!("the `reportd trigger` process that queued this run ({owner}) stopped before it started"),
+        );
+        rt.store.finish(&run.id, RunState::Failed, Some(&e)).await?;
+    }
     Ok(())
 }
 

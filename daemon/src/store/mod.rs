@@ -354,6 +354,11 @@ pub trait Store: Send + Sync + 'static {
     /// dead and fails or requeues their runs).
     fn running(&self) -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
 
+    /// Queued runs reserved for one process (`reportd trigger`), whatever the owner: a
+    /// reservation whose process died must be released by someone, or it would hold up its
+    /// portfolio forever.
+    fn reserved_queued(&self) -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;
+
     /// Refreshes this process's liveness row (owner id, heartbeat now).
     fn heartbeat(&self, owner: &str) -> impl Future<Output = StoreResult<()>> + Send;
 

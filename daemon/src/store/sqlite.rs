@@ -640,6 +640,17 @@ impl Store for SqliteStore {
         self.records(rows).await
     }
 
+    async fn reserved_queued(&self) -> StoreResult<Vec<RunRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE state = 'queued' AND reserved_for IS NOT NULL ORDER BY queued_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        self.records(rows).await
+    }
+
     async fn heartbeat(&self, owner: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO instances (owner, first_seen, heartbeat_at) VALUES (?1, ?2, ?2) \
