@@ -79,11 +79,12 @@ struct GroupGuard(Option<u32>);
 
 impl GroupGuard {
     fn kill(&mut self) {
-        if let Some(pgid) = self.0.take()
-            && let Err(e) = ffi::kill_process_group(pgid)
-            && e.raw_os_error() != Some(libc::ESRCH)
-        {
-            tracing::warn!(pgid, error = %e, "cannot kill the plugin worker's process group");
+        let Some(pgid) = self.0.take() else { return };
+        match ffi::kill_process_group(pgid) {
+            Err(e) if e.raw_os_error() != Some(libc::ESRCH) => {
+                tracing::warn!(pgid, error = %e, "cannot kill the plugin worker's process group");
+            }
+            _ => {}
         }
     }
 
@@ -203,9 +204,8 @@ impl PluginHost {
         cancel: impl Future<Output = ()> + Send,
     ) -> Result<GenerateOutcome, ErrorInfo> {
         let library = self.locate(&job.plugin)?;
-        check_plain_name(&job.file_name).map_err(|e| {
-            ErrorInfo::new(Code::Internal, format!("bad output file name: {e}"))
-        })?;
+        check_plain_name(&job.file_name)
+            .map_err(|e| ErrorInfo::new(Code::Internal, format!("bad output file name: {e}")))?;
         let format = match &job.format {
             Format::Csv(dialect) => JobFormat::Csv {
                 dialect: dialect.clone(),
@@ -425,10 +425,7 @@ fn crash_error(plugin: &str, status: ExitStatus, stderr: &str) -> ErrorInfo {
         } else {
             ""
         };
-        format!(
-            "was killed by {} ({sig}{core})",
-            worker::signal_name(sig)
-        )
+        format!("was killed by {} ({sig}{core})", worker::signal_name(sig))
     } else if let Some(code) = status.code() {
         format!("exited with status {code} without a result")
     } else {
@@ -456,9 +453,89 @@ fn unexpected(plugin: &str, call: &str, result: WorkerResult) -> ErrorInfo {
 }
 
 fn remove_part(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(path = %path.display(), error = %e, "cannot remove a partial report file");
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot remove a partial report file");
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    /// The run module spawns these futures on a multi-threaded runtime.
+    #[test]
+    fn host_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let host = PluginHost::new(Vec::new(), "/bin/false".into());
+        let job = GenerateJob {
+            plugin: "x".into(),
+            request: Request {
+                report: "x.y".into(),
+                source: serde_json::Map::new(),
+                params: serde_json::Map::new(),
+                period: reportd_plugin_api::Period {
+                    start_utc: 0,
+                    end_utc: 1,
+                    start_local: String::new(),
+                    end_local: String::new(),
+                    timezone: "UTC".into(),
+                },
+                run_id: String::new(),
+            },
+            out_dir: "/tmp".into(),
+            file_name: "a.csv".into(),
+            format: Format::Csv(crate::config::CsvDialect::default()),
+        };
+        let d = Duration::from_secs(1);
+        assert_send(&host.generate(&job, d, std::future::pending()));
+        assert_send(&host.describe("x", d));
+        assert_send(&host.validate("x", &job.request, d));
+    }
+
+    #[test]
+    fn crash_messages_name_the_signal_or_status() {
+        // Wait statuses: a signal number alone means "killed by it"; 0x80 marks a core dump;
+        // an exit code sits in the second byte.
+        let e = crash_error("t", ExitStatus::from_raw(libc::SIGSEGV), "");
+        assert_eq!(e.code, "PLUGIN_CRASH");
+        assert_eq!(
+            e.message,
+            "plugin `t` crashed: its worker process was killed by SIGSEGV (11); worker stderr was empty"
+        );
+        let e = crash_error("t", ExitStatus::from_raw(libc::SIGABRT | 0x80), "boom");
+        assert_eq!(
+            e.message,
+            "plugin `t` crashed: its worker process was killed by SIGABRT (6, core dumped); worker stderr (last 4 bytes): boom"
+        );
+        let e = crash_error("t", ExitStatus::from_raw(3 << 8), "");
+        assert!(e.message.contains("exited with status 3 without a result"));
+    }
+
+    #[test]
+    fn locate_searches_in_order_and_rejects_bad_names() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        std::fs::write(b.path().join("libreportd_x.so"), b"").unwrap();
+        let host = PluginHost::new(
+            vec![a.path().to_owned(), b.path().to_owned()],
+            "/bin/false".into(),
+        );
+        assert_eq!(host.locate("x").unwrap(), b.path().join("libreportd_x.so"));
+        std::fs::write(a.path().join("libreportd_x.so"), b"").unwrap();
+        assert_eq!(host.locate("x").unwrap(), a.path().join("libreportd_x.so"));
+        for bad in ["", "../x", "a/b", "a b"] {
+            assert_eq!(host.locate(bad).unwrap_err().code, "PLUGIN_NOT_FOUND");
+        }
+        let none = PluginHost::new(Vec::new(), "/bin/false".into());
+        assert!(
+            none.locate("x")
+                .unwrap_err()
+                .message
+                .contains("no plugin directory configured")
+        );
     }
 }

@@ -120,7 +120,10 @@ pub fn worker_main() -> i32 {
         .and_then(|_| serde_json::from_slice::<WorkerJob>(&input).map_err(|e| e.to_string()));
     let result = match job {
         Ok(job) => run_job(job, &mut chan),
-        Err(e) => failed(Code::Internal, format!("the worker got an unreadable job: {e}")),
+        Err(e) => failed(
+            Code::Internal,
+            format!("the worker got an unreadable job: {e}"),
+        ),
     };
     chan.send(&WorkerLine::Result { result });
     0
@@ -193,7 +196,10 @@ pub fn invalid_error(plugin: &Path, problems: &[Problem]) -> ErrorInfo {
         })
         .collect();
     let message = if list.is_empty() {
-        format!("{} rejected the request without saying why", plugin.display())
+        format!(
+            "{} rejected the request without saying why",
+            plugin.display()
+        )
     } else {
         list.join("; ")
     };
@@ -262,6 +268,7 @@ pub fn part_path(out_dir: &Path, file_name: &str) -> PathBuf {
 
 /// Streams the plugin's rows into the CSV writer and relays warnings, meta and progress.
 struct WorkerSink<'c> {
+    library: PathBuf,
     writer: CsvWriter,
     chan: &'c mut Channel,
     /// The first render or contract error; once set, every callback asks the plugin to stop.
@@ -273,7 +280,12 @@ struct WorkerSink<'c> {
 impl WorkerSink<'_> {
     fn render_failed(&mut self, e: &RenderError) -> bool {
         if self.error.is_none() {
-            self.error = Some(e.to_error_info());
+            let mut info = e.to_error_info();
+            if info.code == Code::PluginError.as_str() {
+                // Bad data is the plugin's bug: say which plugin.
+                info.message = format!("{}: {}", self.library.display(), info.message);
+            }
+            self.error = Some(info);
         }
         false
     }
@@ -298,7 +310,8 @@ impl HostSink for WorkerSink<'_> {
             return self.render_failed(&RenderError::NotBegun);
         }
         let ncols = self.writer.column_count();
-        if ncols == 0 || cells.len() % ncols != 0 {
+        // checked_rem: None for 0 columns, which cannot carry rows either.
+        if cells.len().checked_rem(ncols) != Some(0) {
             return self.render_failed(&RenderError::CellCount {
                 row: self.writer.rows() + 1,
                 expected: ncols,
@@ -345,7 +358,10 @@ impl HostSink for WorkerSink<'_> {
         if self.error.is_none() {
             self.error = Some(ErrorInfo::new(
                 Code::PluginError,
-                format!("the plugin broke the ABI contract: {message}"),
+                format!(
+                    "{}: the plugin broke the ABI contract: {message}",
+                    self.library.display()
+                ),
             ));
         }
     }
@@ -366,10 +382,11 @@ fn generate(
     match generate_into(plugin, request, out_dir, file_name, &part, dialect, chan) {
         Ok(r) => r,
         Err(error) => {
-            if let Err(e) = std::fs::remove_file(&part)
-                && e.kind() != io::ErrorKind::NotFound
-            {
-                eprintln!("reportd worker: cannot remove {}: {e}", part.display());
+            match std::fs::remove_file(&part) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    eprintln!("reportd worker: cannot remove {}: {e}", part.display());
+                }
+                _ => {}
             }
             WorkerResult::Failed { error }
         }
@@ -385,8 +402,9 @@ fn generate_into(
     dialect: &CsvDialect,
     chan: &mut Channel,
 ) -> Result<WorkerResult, ErrorInfo> {
-    let json = serde_json::to_vec(request)
-        .map_err(|e| ErrorInfo::new(Code::Internal, format!("cannot serialize the request: {e}")))?;
+    let json = serde_json::to_vec(request).map_err(|e| {
+        ErrorInfo::new(Code::Internal, format!("cannot serialize the request: {e}"))
+    })?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| io_error_info("cannot create the output directory", out_dir, &e))?;
     let mut writer = CsvWriter::create(part, dialect).map_err(|e| {
@@ -398,6 +416,7 @@ fn generate_into(
     })?;
     writer.set_period(&request.period);
     let mut sink = WorkerSink {
+        library: plugin.path().to_owned(),
         writer,
         chan,
         error: None,
@@ -477,4 +496,110 @@ pub fn signal_name(sig: i32) -> String {
         _ => return format!("signal {sig}"),
     };
     name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_name(libc::SIGSEGV), "SIGSEGV");
+        assert_eq!(signal_name(libc::SIGABRT), "SIGABRT");
+        assert_eq!(signal_name(libc::SIGKILL), "SIGKILL");
+        assert_eq!(signal_name(200), "signal 200");
+    }
+
+    #[test]
+    fn plugin_errors_map_to_stable_codes() {
+        let lib = Path::new("/p/libreportd_x.so");
+        let e = plugin_error(
+            lib,
+            PluginError::new("PLUGIN_PANIC", "the plugin panicked: boom", ""),
+        );
+        assert_eq!(e.code, "PLUGIN_CRASH");
+        assert_eq!(
+            e.message,
+            "/p/libreportd_x.so: the plugin panicked: boom (PLUGIN_PANIC)"
+        );
+        let e = plugin_error(lib, PluginError::new("UNKNOWN_REPORT", "no x.y", ""));
+        assert_eq!(e.code, "UNKNOWN_REPORT");
+        let e = plugin_error(lib, PluginError::new("SOURCE_UNREADABLE", "gone", ""));
+        assert_eq!(e.code, "PLUGIN_ERROR");
+        assert_eq!(e.message, "/p/libreportd_x.so: [SOURCE_UNREADABLE] gone");
+        // No plugin hint: the code's own hint.
+        assert_eq!(e.hint, Code::PluginError.hint());
+    }
+
+    #[test]
+    fn invalid_lists_every_problem() {
+        let lib = Path::new("/p/libreportd_x.so");
+        let e = invalid_error(
+            lib,
+            &[
+                Problem::new("params.queue", "unknown queue", "use sales"),
+                Problem::new("report", "unknown", ""),
+            ],
+        );
+        assert_eq!(e.code, "PLUGIN_INVALID");
+        assert_eq!(
+            e.message,
+            "params.queue: unknown queue (use sales); report: unknown"
+        );
+        assert!(
+            invalid_error(lib, &[])
+                .message
+                .contains("without saying why")
+        );
+    }
+
+    #[test]
+    fn protocol_round_trips() {
+        let job = WorkerJob::Generate {
+            library: "/p/libreportd_x.so".into(),
+            request: Request {
+                report: "x.y".into(),
+                source: serde_json::Map::new(),
+                params: serde_json::Map::new(),
+                period: reportd_plugin_api::Period {
+                    start_utc: 0,
+                    end_utc: 1,
+                    start_local: "1970-01-01T00:00:00".into(),
+                    end_local: "1970-01-01T00:00:01".into(),
+                    timezone: "UTC".into(),
+                },
+                run_id: "r".into(),
+            },
+            out_dir: "/out".into(),
+            file_name: "a.csv".into(),
+            format: JobFormat::Csv {
+                dialect: CsvDialect::default(),
+            },
+        };
+        let json = serde_json::to_string(&job).unwrap();
+        assert!(json.starts_with(r#"{"op":"generate""#), "{json}");
+        let back: WorkerJob = serde_json::from_str(&json).unwrap();
+        assert!(matches!(back, WorkerJob::Generate { file_name, .. } if file_name == "a.csv"));
+        let line = WorkerLine::Result {
+            result: WorkerResult::Failed {
+                error: ErrorInfo::new(Code::PluginError, "m"),
+            },
+        };
+        let json = serde_json::to_string(&line).unwrap();
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"type":"result","result":{{"status":"failed","error":{{"code":"PLUGIN_ERROR","message":"m","hint":"{}"}}}}}}"#,
+                Code::PluginError.hint()
+            )
+        );
+    }
+
+    #[test]
+    fn part_file_is_hidden_next_to_the_final_name() {
+        assert_eq!(
+            part_path(Path::new("/out"), "r.csv"),
+            PathBuf::from("/out/.r.csv.part")
+        );
+    }
 }

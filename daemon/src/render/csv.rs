@@ -111,6 +111,25 @@ pub(crate) fn parse_format(fmt: &str) -> Result<Vec<Item<'static>>, String> {
     Ok(items)
 }
 
+/// The csv writer configuration of a dialect.
+fn builder(dialect: &CsvDialect) -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.delimiter(dialect.delimiter)
+        .terminator(terminator(dialect))
+        .quote_style(csv::QuoteStyle::Necessary)
+        // The footer has one cell per line; the field count check is ours (`row`).
+        .flexible(true);
+    b
+}
+
+fn terminator(dialect: &CsvDialect) -> csv::Terminator {
+    if dialect.crlf {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    }
+}
+
 fn csv_to_io(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
@@ -153,17 +172,7 @@ impl CsvWriter {
         if dialect.bom {
             file.write_all("\u{feff}".as_bytes())?;
         }
-        let out = csv::WriterBuilder::new()
-            .delimiter(dialect.delimiter)
-            .terminator(if dialect.crlf {
-                csv::Terminator::CRLF
-            } else {
-                csv::Terminator::Any(b'\n')
-            })
-            .quote_style(csv::QuoteStyle::Necessary)
-            // The footer has one cell per line; the field count check is ours (`row`).
-            .flexible(true)
-            .from_writer(file);
+        let out = builder(dialect).from_writer(file);
         Ok(Self {
             out,
             path: path.to_owned(),
@@ -265,32 +274,45 @@ impl CsvWriter {
         self.rows
     }
 
+    /// The footer's lines (empty with `metadata = "none"`).
+    fn footer_lines(&self) -> Vec<String> {
+        if self.dialect.metadata != CsvMetadata::Footer {
+            return Vec::new();
+        }
+        let mut lines: Vec<String> = self
+            .meta
+            .iter()
+            .map(|(k, v)| format!("# {k}: {v}"))
+            .collect();
+        lines.push(format!("# rows: {}", self.rows));
+        if let Some(p) = &self.period {
+            lines.push(format!(
+                "# period: {} .. {} ({})",
+                p.start_local, p.end_local, p.timezone
+            ));
+        }
+        lines.push(format!(
+            "# generated_by: reportd {}",
+            env!("CARGO_PKG_VERSION")
+        ));
+        lines
+    }
+
     /// Writes the footer (per the dialect), flushes and fsyncs the file. Returns its size in
     /// bytes and its lowercase hex SHA-256.
-    pub fn finish(mut self) -> io::Result<(u64, String)> {
-        if self.dialect.metadata == CsvMetadata::Footer {
-            let mut lines: Vec<String> = self
-                .meta
-                .iter()
-                .map(|(k, v)| format!("# {k}: {v}"))
-                .collect();
-            lines.push(format!("# rows: {}", self.rows));
-            if let Some(p) = &self.period {
-                lines.push(format!(
-                    "# period: {} .. {} ({})",
-                    p.start_local, p.end_local, p.timezone
-                ));
+    pub fn finish(self) -> io::Result<(u64, String)> {
+        let footer = self.footer_lines();
+        let mut hashing = self.out.into_inner().map_err(|e| e.into_error())?;
+        if !footer.is_empty() {
+            // The blank separator line is written raw: the csv writer renders an empty
+            // record as `""`.
+            hashing.write_all(if self.dialect.crlf { b"\r\n" } else { b"\n" })?;
+            let mut w = builder(&self.dialect).from_writer(&mut hashing);
+            for line in &footer {
+                w.write_record([line.as_bytes()]).map_err(csv_to_io)?;
             }
-            lines.push(format!("# generated_by: reportd {}", env!("CARGO_PKG_VERSION")));
-            // An empty record is a bare line terminator (the writer is flexible).
-            self.out
-                .write_record(std::iter::empty::<&[u8]>())
-                .map_err(csv_to_io)?;
-            for line in &lines {
-                self.out.write_record([line.as_bytes()]).map_err(csv_to_io)?;
-            }
+            w.flush()?;
         }
-        let hashing = self.out.into_inner().map_err(|e| e.into_error())?;
         let (mut file, bytes, sha) = hashing.into_parts();
         file.flush()?;
         file.sync_all()?;
@@ -345,7 +367,12 @@ fn render_cell(
     f: &Formats<'_>,
 ) -> Result<(), String> {
     let sep = f.dialect.decimal;
-    let mismatch = || format!("a {} value does not fit this column", value_kind_name(value));
+    let mismatch = || {
+        format!(
+            "a {} value does not fit this column",
+            value_kind_name(value)
+        )
+    };
     match (kind, *value) {
         (_, Value::Null) => Ok(()),
 
@@ -357,9 +384,10 @@ fn render_cell(
         (ColumnType::Text | ColumnType::Enum | ColumnType::Decimal, Value::Float(x)) => {
             push_float_as_given(out, x, sep)
         }
-        (ColumnType::Text | ColumnType::Enum | ColumnType::Decimal, Value::Decimal { mantissa, scale }) => {
-            push_fixed(out, i128::from(mantissa), scale, sep)
-        }
+        (
+            ColumnType::Text | ColumnType::Enum | ColumnType::Decimal,
+            Value::Decimal { mantissa, scale },
+        ) => push_fixed(out, i128::from(mantissa), scale, sep),
         (ColumnType::Text | ColumnType::Enum | ColumnType::Boolean, Value::Bool(b)) => {
             out.push_str(bool_word(b, f.dialect.lang));
             Ok(())
@@ -428,7 +456,9 @@ fn finite(x: f64) -> Result<(), String> {
     if x.is_finite() {
         Ok(())
     } else {
-        Err(format!("{x} is not a number that can be written (send null instead)"))
+        Err(format!(
+            "{x} is not a number that can be written (send null instead)"
+        ))
     }
 }
 
@@ -446,9 +476,10 @@ fn push_float_as_given(out: &mut String, x: f64, sep: char) -> Result<(), String
 }
 
 fn set_separator(out: &mut String, sep: char) {
-    if sep != '.'
-        && let Some(pos) = out.find('.')
-    {
+    if sep == '.' {
+        return;
+    }
+    if let Some(pos) = out.find('.') {
         out.replace_range(pos..pos + 1, sep.encode_utf8(&mut [0; 4]));
     }
 }
@@ -490,11 +521,7 @@ fn push_fixed(out: &mut String, mantissa: i128, scale: u32, sep: char) -> Result
 fn round_div(n: i128, d: i128) -> i128 {
     let q = n / d;
     let r = n % d;
-    if r.abs() * 2 >= d {
-        q + n.signum()
-    } else {
-        q
-    }
+    if r.abs() * 2 >= d { q + n.signum() } else { q }
 }
 
 /// Re-expresses `mantissa × 10^-scale` with `to` decimals, rounding half away from zero.
@@ -516,7 +543,14 @@ fn push_seconds(out: &mut String, secs: i128, hms: bool) -> Result<(), String> {
     }
     let sign = if secs < 0 { "-" } else { "" };
     let s = secs.unsigned_abs();
-    write!(out, "{sign}{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60).map_err(|e| e.to_string())
+    write!(
+        out,
+        "{sign}{:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn bool_word(b: bool, lang: Lang) -> &'static str {
@@ -548,7 +582,11 @@ fn time_of_day(secs: u32) -> Result<NaiveTime, String> {
         .ok_or_else(|| format!("time {secs} is not a second of the day (0..86399)"))
 }
 
-fn push_formatted(out: &mut String, dt: NaiveDateTime, items: &[Item<'static>]) -> Result<(), String> {
+fn push_formatted(
+    out: &mut String,
+    dt: NaiveDateTime,
+    items: &[Item<'static>],
+) -> Result<(), String> {
     write!(out, "{}", dt.format_with_items(items.iter()))
         .map_err(|_| "the date format cannot render this value".to_owned())
 }
@@ -601,7 +639,10 @@ mod tests {
     #[test]
     fn integers() {
         assert_eq!(cell(ColumnType::Integer, Value::Int(-42)), "-42");
-        assert_eq!(cell(ColumnType::Integer, Value::Int(i64::MAX)), "9223372036854775807");
+        assert_eq!(
+            cell(ColumnType::Integer, Value::Int(i64::MAX)),
+            "9223372036854775807"
+        );
         // 12.5 → 13 and -12.5 → -13 (half away from zero); 12.49 → 12.
         let d = |mantissa, scale| Value::Decimal { mantissa, scale };
         assert_eq!(cell(ColumnType::Integer, d(125, 1)), "13");
@@ -631,8 +672,8 @@ mod tests {
         assert_eq!(cell(ColumnType::Percent, v), "0.50");
         assert_eq!(cell(ColumnType::Percent, Value::Float(-0.001)), "0.00");
         assert_eq!(
-            cell_with(&comma(), ColumnType::Percent, Value::Float(3.14159)).unwrap(),
-            "3,14"
+            cell_with(&comma(), ColumnType::Percent, Value::Float(1.23456)).unwrap(),
+            "1,23"
         );
         assert!(cell_with(&en(), ColumnType::Percent, Value::Float(f64::INFINITY)).is_err());
         assert!(cell_with(&en(), ColumnType::Percent, Value::Bool(true)).is_err());
@@ -642,7 +683,10 @@ mod tests {
     fn decimals_as_given() {
         assert_eq!(cell(ColumnType::Decimal, Value::Float(0.1)), "0.1");
         assert_eq!(cell(ColumnType::Decimal, Value::Float(2.0)), "2");
-        assert_eq!(cell(ColumnType::Decimal, Value::Float(1234.5678)), "1234.5678");
+        assert_eq!(
+            cell(ColumnType::Decimal, Value::Float(1234.5678)),
+            "1234.5678"
+        );
         assert_eq!(cell(ColumnType::Decimal, Value::Int(7)), "7");
         // -5 × 10^-3 = -0.005; 1234 × 10^-2 = 12.34; 7 × 10^0 = 7.
         let d = |mantissa, scale| Value::Decimal { mantissa, scale };
@@ -704,7 +748,10 @@ mod tests {
         );
         assert_eq!(cell(ColumnType::Date, Value::DateTime(secs)), "2026-11-20");
         assert_eq!(cell(ColumnType::Time, Value::DateTime(secs)), "06:30:05");
-        assert_eq!(cell(ColumnType::Datetime, Value::Date(day)), "2026-11-20 00:00:00");
+        assert_eq!(
+            cell(ColumnType::Datetime, Value::Date(day)),
+            "2026-11-20 00:00:00"
+        );
         assert_eq!(cell(ColumnType::Time, Value::Time(3661)), "01:01:01");
         assert!(cell_with(&en(), ColumnType::Time, Value::Time(86_400)).is_err());
         let br = CsvDialect {
@@ -731,9 +778,18 @@ mod tests {
             ..CsvDialect::default()
         };
         let b = |l, v| cell_with(&lang(l), ColumnType::Boolean, Value::Bool(v)).unwrap();
-        assert_eq!((b(Lang::En, true), b(Lang::En, false)), ("true".into(), "false".into()));
-        assert_eq!((b(Lang::PtBr, true), b(Lang::PtBr, false)), ("Sim".into(), "Não".into()));
-        assert_eq!((b(Lang::Es, true), b(Lang::Es, false)), ("Sí".into(), "No".into()));
+        assert_eq!(
+            (b(Lang::En, true), b(Lang::En, false)),
+            ("true".into(), "false".into())
+        );
+        assert_eq!(
+            (b(Lang::PtBr, true), b(Lang::PtBr, false)),
+            ("Sim".into(), "Não".into())
+        );
+        assert_eq!(
+            (b(Lang::Es, true), b(Lang::Es, false)),
+            ("Sí".into(), "No".into())
+        );
         assert_eq!(cell(ColumnType::Boolean, Value::Int(1)), "true");
         assert!(cell_with(&en(), ColumnType::Boolean, Value::Int(2)).is_err());
     }
@@ -787,7 +843,8 @@ mod tests {
         let mut w = CsvWriter::create(&path, &CsvDialect::default()).unwrap();
         w.set_period(&period());
         w.begin(&columns()).unwrap();
-        w.row(&[Value::Text("sales, east"), Value::Float(87.5)]).unwrap();
+        w.row(&[Value::Text("sales, east"), Value::Float(87.5)])
+            .unwrap();
         w.row(&[Value::Text("support"), Value::Null]).unwrap();
         w.meta("threshold", "20s");
         w.meta("definition", "answered, within threshold");

@@ -134,9 +134,7 @@ impl Template {
         if !lit.is_empty() {
             segments.push(Segment::Literal(lit));
         }
-        if let Some(Segment::Literal(first)) = segments.first()
-            && first.starts_with('.')
-        {
+        if matches!(segments.first(), Some(Segment::Literal(first)) if first.starts_with('.')) {
             return Err(format!(
                 "file-name template `{s}` starts with `.`: hidden names are reserved for partial files"
             ));
@@ -215,7 +213,9 @@ fn parse_placeholder(inner: &str) -> Result<Segment, String> {
     let which = match name {
         "schedule" | "report" | "run_id" | "ext" => {
             if format.is_some() {
-                return Err(format!("`{{{name}}}` takes no format (found `{{{inner}}}`)"));
+                return Err(format!(
+                    "`{{{name}}}` takes no format (found `{{{inner}}}`)"
+                ));
             }
             return Ok(match name {
                 "schedule" => Segment::Schedule,

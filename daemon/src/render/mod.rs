@@ -63,7 +63,6 @@ impl RenderError {
 /// Whether an I/O error means "no space left" (ENOSPC, or a quota: EDQUOT).
 pub fn is_disk_full(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::StorageFull
-        || e.kind() == io::ErrorKind::QuotaExceeded
         || matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
 }
 
@@ -75,4 +74,28 @@ pub fn io_error_info(what: &str, path: &std::path::Path, e: &io::Error) -> Error
         Code::RenderIo
     };
     ErrorInfo::new(code, format!("{what} {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_full_is_recognised() {
+        let enospc = io::Error::from_raw_os_error(libc::ENOSPC);
+        let edquot = io::Error::from_raw_os_error(libc::EDQUOT);
+        let eacces = io::Error::from_raw_os_error(libc::EACCES);
+        assert!(is_disk_full(&enospc));
+        assert!(is_disk_full(&edquot));
+        assert!(!is_disk_full(&eacces));
+        let p = std::path::Path::new("/x/.r.csv.part");
+        assert_eq!(io_error_info("cannot write", p, &enospc).code, "DISK_FULL");
+        assert_eq!(io_error_info("cannot write", p, &eacces).code, "RENDER_IO");
+        let e = RenderError::Io {
+            path: p.to_owned(),
+            source: enospc,
+        };
+        assert_eq!(e.code(), Code::DiskFull);
+        assert_eq!(RenderError::NotBegun.code(), Code::PluginError);
+    }
 }
