@@ -133,11 +133,7 @@ mod tests {
         for c in Code::ALL {
             assert_eq!(Code::parse(c.as_str()), Some(*c));
             assert!(!c.hint().is_empty(), "{c} has no hint");
-            assert!(
-                c.as_str()
-                    .chars()
-                    .all(|ch| ch.is_ascii_uppercase() || ch == '_')
-            );
+            assert!(c.as_str().chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'));
         }
     }
 }

@@ -52,9 +52,7 @@ pub enum SecretError {
     },
     #[error("environment variable {0} is not set")]
     Env(String),
-    #[error(
-        "systemd credential {0} not found ($CREDENTIALS_DIRECTORY is not set or has no such file)"
-    )]
+    #[error("systemd credential {0} not found ($CREDENTIALS_DIRECTORY is not set or has no such file)")]
     Credential(String),
 }
 
@@ -101,6 +99,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("pw");
         std::fs::write(&p, "s3cret\n").unwrap();
-        assert_eq!(SecretSource::File(p).resolve().unwrap().expose(), "s3cret");
+        assert_eq!(
+            SecretSource::File(p).resolve().unwrap().expose(),
+            "s3cret"
+        );
     }
 }

@@ -296,11 +296,8 @@ pub trait Store: Send + Sync + 'static {
     /// Atomically moves a queued run to running, owned by `owner`, only if no other run of
     /// the same schedule or the same portfolio is running and no earlier queued run of the
     /// same portfolio is waiting (FIFO). Increments nothing. Returns whether it started.
-    fn try_start(
-        &self,
-        run_id: &str,
-        owner: &str,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn try_start(&self, run_id: &str, owner: &str)
+    -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Records the generated file, row count, warnings and metadata.
     fn set_generated(
