@@ -45,6 +45,8 @@ codes! {
         hint: "the daemon was shut down before this run could finish; it is retried at next start per the retry policy";
     PluginNotFound = "PLUGIN_NOT_FOUND", transient: false,
         hint: "install the plugin library (libreportd_<name>.so) in the plugin directory, or fix `plugin_dir` / the source's `plugin`";
+    PluginLoad = "PLUGIN_LOAD", transient: false,
+        hint: "the plugin library exists but the system loader refused it (not a shared library, wrong architecture, missing dependency); the message has the loader's error";
     PluginSymbol = "PLUGIN_SYMBOL", transient: false,
         hint: "the library is not a reportd plugin (no `reportd_plugin_v1` symbol); check the file named in the message";
     PluginAbi = "PLUGIN_ABI", transient: false,
