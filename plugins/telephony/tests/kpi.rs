@@ -1,5 +1,6 @@
 //! Golden tests of `telephony.service_level` and `telephony.abandonment_rate` on
 //! hand-built queue_log fixtures. Expected values are computed by hand in the comments.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -10,57 +11,6 @@ use serde_json::json;
 
 const SL: &str = "telephony.service_level";
 const AR: &str = "telephony.abandonment_rate";
-
-/// Sorts `(time, "callid|queue|agent|event|data...")` by time (stable) into lines.
-fn ql(events: &[(i64, &str)]) -> Vec<String> {
-    let mut v: Vec<(i64, &str)> = events.to_vec();
-    v.sort_by_key(|e| e.0);
-    v.into_iter().map(|(t, rest)| format!("{t}|{rest}")).collect()
-}
-
-/// Nine calls into `sales` on 2026-11-20 between 10:00 and 10:08 local, T = 20 s:
-///
-/// | call | outcome | wait | class (T=20) |
-/// |---|---|---|---|
-/// | c1 | CONNECT | 5 | A≤T |
-/// | c2 | CONNECT | 20 | A≤T (≤ is inclusive) |
-/// | c3 | RINGNOANSWER then CONNECT | 21 | A>T |
-/// | c4 | ABANDON | 10 | Ab≤T |
-/// | c5 | ABANDON | 40 | Ab>T |
-/// | c6 | EXITWITHTIMEOUT | 300 | other (or Ab>T) |
-/// | c7 | CONNECT | 3 | A≤T |
-/// | c8 | ABANDON | 2 | Ab≤T (short abandon when short_abandon = 5s) |
-/// | c9 | EXITWITHKEY key 1 | 15 | other (or Ab≤T) |
-///
-/// So O = 9, A = 4, A≤T = 3, Ab = 3, Ab≤T = 2, other = 2.
-pub fn base_fixture() -> Vec<String> {
-    ql(&[
-        (at(9, 0, 0), "MANAGER|sales|SIP/1001|ADDMEMBER|"),
-        (at(9, 30, 0), "NONE|sales|SIP/1001|PAUSE|Lunch"),
-        (at(9, 45, 0), "NONE|sales|SIP/1001|UNPAUSE|Lunch"),
-        (at(10, 0, 0), "c1|sales|NONE|ENTERQUEUE||5511000001|1"),
-        (at(10, 0, 5), "c1|sales|SIP/1001|CONNECT|5|m1|2"),
-        (at(10, 2, 0), "c1|sales|SIP/1001|COMPLETECALLER|5|115|1"),
-        (at(10, 1, 0), "c2|sales|NONE|ENTERQUEUE||5511000002|1"),
-        (at(10, 1, 20), "c2|sales|SIP/1001|CONNECT|20|m2|3"),
-        (at(10, 2, 0), "c3|sales|NONE|ENTERQUEUE||5511000003|1"),
-        (at(10, 2, 15), "c3|sales|SIP/1002|RINGNOANSWER|15000"),
-        (at(10, 2, 21), "c3|sales|SIP/1001|CONNECT|21|m3|6"),
-        (at(10, 5, 0), "c3|sales|SIP/1001|COMPLETEAGENT|21|159|1"),
-        (at(10, 3, 0), "c4|sales|NONE|ENTERQUEUE||5511000004|2"),
-        (at(10, 3, 10), "c4|sales|NONE|ABANDON|2|2|10"),
-        (at(10, 4, 0), "c5|sales|NONE|ENTERQUEUE||5511000005|1"),
-        (at(10, 4, 40), "c5|sales|NONE|ABANDON|1|1|40"),
-        (at(10, 5, 0), "c6|sales|NONE|ENTERQUEUE||5511000006|3"),
-        (at(10, 10, 0), "c6|sales|NONE|EXITWITHTIMEOUT|1|3|300"),
-        (at(10, 6, 0), "c7|sales|NONE|ENTERQUEUE||5511000007|1"),
-        (at(10, 6, 3), "c7|sales|SIP/1001|CONNECT|3|m7|3"),
-        (at(10, 7, 0), "c8|sales|NONE|ENTERQUEUE||5511000008|1"),
-        (at(10, 7, 2), "c8|sales|NONE|ABANDON|1|1|2"),
-        (at(10, 8, 0), "c9|sales|NONE|ENTERQUEUE||5511000009|2"),
-        (at(10, 8, 15), "c9|sales|NONE|EXITWITHKEY|1|2|2|15"),
-    ])
-}
 
 fn base_run(report: &str, extra: serde_json::Value) -> Collect {
     let dir = tempfile::tempdir().unwrap();
@@ -77,7 +27,13 @@ fn ints(row: &std::collections::BTreeMap<String, Cell>, ids: &[&str]) -> Vec<i64
         .collect()
 }
 
-const COUNTS: [&str; 5] = ["offered", "answered", "abandoned", "unanswered_other", "sl_calls"];
+const COUNTS: [&str; 5] = [
+    "offered",
+    "answered",
+    "abandoned",
+    "unanswered_other",
+    "sl_calls",
+];
 
 #[test]
 fn service_level_every_variant() {
@@ -98,7 +54,11 @@ fn service_level_every_variant() {
         assert_eq!(out.rows.len(), 2, "{variant}");
         for queue in ["sales", "*"] {
             let row = out.kpi(queue, T0_LOCAL);
-            assert_eq!(ints(&row, &COUNTS), vec![9, 4, 3, 2, 3], "{variant} {queue}");
+            assert_eq!(
+                ints(&row, &COUNTS),
+                vec![9, 4, 3, 2, 3],
+                "{variant} {queue}"
+            );
             assert_eq!(row["sl_threshold_s"], Cell::Duration(20_000));
             assert_eq!(row["pct_sl"], Cell::Float(pct), "{variant} {queue}");
         }
@@ -120,7 +80,11 @@ fn default_variant_is_offered_and_meta_is_complete() {
         "lines_read",
         "malformed_lines",
     ] {
-        assert!(out.meta.contains_key(key), "missing meta {key}: {:?}", out.meta);
+        assert!(
+            out.meta.contains_key(key),
+            "missing meta {key}: {:?}",
+            out.meta
+        );
     }
     assert!(out.meta["sl_definition"].contains("/ offered"));
     assert!(out.meta["sl_definition"].contains("abandoned calls count against"));
@@ -142,7 +106,10 @@ fn abandonment_rate_default() {
     let out = base_run(AR, json!({}));
     let row = out.kpi("sales", T0_LOCAL);
     assert_eq!(
-        ints(&row, &["offered", "answered", "abandoned", "unanswered_other"]),
+        ints(
+            &row,
+            &["offered", "answered", "abandoned", "unanswered_other"]
+        ),
         vec![9, 4, 3, 2]
     );
     assert_eq!(row["pct_abandon"], Cell::Float(33.33));
@@ -160,7 +127,10 @@ fn timeouts_as_abandoned_true() {
     let out = base_run(AR, on.clone());
     let row = out.kpi("sales", T0_LOCAL);
     assert_eq!(
-        ints(&row, &["offered", "answered", "abandoned", "unanswered_other"]),
+        ints(
+            &row,
+            &["offered", "answered", "abandoned", "unanswered_other"]
+        ),
         vec![9, 4, 5, 0]
     );
     assert_eq!(row["pct_abandon"], Cell::Float(55.56));
@@ -175,7 +145,11 @@ fn timeouts_as_abandoned_true() {
             SL,
             json!({ "timeouts_as_abandoned": true, "sl_variant": variant }),
         );
-        assert_eq!(out.kpi("sales", T0_LOCAL)["pct_sl"], Cell::Float(pct), "{variant}");
+        assert_eq!(
+            out.kpi("sales", T0_LOCAL)["pct_sl"],
+            Cell::Float(pct),
+            "{variant}"
+        );
     }
 }
 
@@ -195,7 +169,10 @@ fn short_abandons_are_excluded_everywhere() {
     let out = base_run(AR, json!({ "short_abandon": "5s" }));
     let row = out.kpi("sales", T0_LOCAL);
     assert_eq!(
-        ints(&row, &["offered", "answered", "abandoned", "unanswered_other"]),
+        ints(
+            &row,
+            &["offered", "answered", "abandoned", "unanswered_other"]
+        ),
         vec![8, 4, 2, 2]
     );
     assert_eq!(row["pct_abandon"], Cell::Float(25.0));
@@ -206,11 +183,18 @@ fn short_abandons_are_excluded_everywhere() {
         ("abandons_positive", 66.67),
     ] {
         let out = base_run(SL, json!({ "short_abandon": "5s", "sl_variant": variant }));
-        assert_eq!(out.kpi("sales", T0_LOCAL)["pct_sl"], Cell::Float(pct), "{variant}");
+        assert_eq!(
+            out.kpi("sales", T0_LOCAL)["pct_sl"],
+            Cell::Float(pct),
+            "{variant}"
+        );
     }
     // A wait equal to the limit is not short: short_abandon = 2s keeps c8 (2 s is not < 2 s).
     let out = base_run(AR, json!({ "short_abandon": "2s" }));
-    assert_eq!(ints(&out.kpi("sales", T0_LOCAL), &["offered", "abandoned"]), vec![9, 3]);
+    assert_eq!(
+        ints(&out.kpi("sales", T0_LOCAL), &["offered", "abandoned"]),
+        vec![9, 3]
+    );
 }
 
 #[test]
@@ -343,7 +327,10 @@ fn overflow_and_ringnoanswer() {
     let p = write(dir.path(), "queue_log", &lines);
     let out = run(&day_request(SL, &p, json!({}), json!({}))).unwrap();
     assert_eq!(out.rows.len(), 3);
-    assert_eq!(ints(&out.kpi("sales", T0_LOCAL), &COUNTS), vec![1, 0, 0, 1, 0]);
+    assert_eq!(
+        ints(&out.kpi("sales", T0_LOCAL), &COUNTS),
+        vec![1, 0, 0, 1, 0]
+    );
     let support = out.kpi("support", T0_LOCAL);
     assert_eq!(ints(&support, &COUNTS), vec![2, 2, 0, 0, 1]);
     assert_eq!(support["pct_sl"], Cell::Float(50.0));
@@ -417,8 +404,14 @@ fn asterisk_14_short_lines_crlf_and_host_prefixed_ids() {
         format!("{}|host-a-1.1|sales|NONE|ENTERQUEUE||5511\r", at(10, 0, 0)),
         format!("{}|host-a-1.1|sales|Agent/1001|CONNECT|12\r", at(10, 0, 12)),
         format!("{}|host-a-1.2|sales|NONE|ENTERQUEUE||5512\r", at(10, 1, 40)),
-        format!("{}|host-a-1.2|sales|NONE|EXITWITHTIMEOUT|1\r", at(10, 6, 40)),
-        format!("{}|host-a-1.3|sales|NONE|ENTERQUEUE||5513|1|Maria|x|y\r", at(10, 7, 0)),
+        format!(
+            "{}|host-a-1.2|sales|NONE|EXITWITHTIMEOUT|1\r",
+            at(10, 6, 40)
+        ),
+        format!(
+            "{}|host-a-1.3|sales|NONE|ENTERQUEUE||5513|1|Maria|x|y\r",
+            at(10, 7, 0)
+        ),
         format!("{}|host-a-1.3|sales|NONE|ABANDON|1|1|33|\r", at(10, 7, 33)),
         format!("{}|host-a-1.4|sales|NONE|ENTERQUEUE||5514\r", at(10, 8, 0)),
         format!("{}|host-a-1.4|sales|NONE|EXITWITHKEY|5|1\r", at(10, 8, 8)),
@@ -457,7 +450,10 @@ fn malformed_lines_are_counted_not_fatal() {
     writeln!(f, "{}|m1|sales|SIP/1|CONNECT|4|m|1", at(10, 0, 4)).unwrap(); // line 7
     drop(f);
     let out = run(&day_request(SL, &p, json!({}), json!({}))).unwrap();
-    assert_eq!(ints(&out.kpi("sales", T0_LOCAL), &COUNTS), vec![1, 1, 0, 0, 1]);
+    assert_eq!(
+        ints(&out.kpi("sales", T0_LOCAL), &COUNTS),
+        vec![1, 1, 0, 0, 1]
+    );
     let w = out.warning("MALFORMED_LINES").expect("warning");
     assert_eq!(w.count, 4);
     assert_eq!(
@@ -550,7 +546,11 @@ fn rotated_gz_and_plain_siblings_are_all_read() {
         &ql(&[(at(10, 0, 0), "r3|sales|NONE|ENTERQUEUE||3|1")]),
     );
     set_mtime(&one, at(10, 0, 10));
-    write(d, "queue_log.bak", &ql(&[(at(12, 0, 0), "bk|sales|NONE|ENTERQUEUE||9|1")]));
+    write(
+        d,
+        "queue_log.bak",
+        &ql(&[(at(12, 0, 0), "bk|sales|NONE|ENTERQUEUE||9|1")]),
+    );
     let current = write(
         d,
         "queue_log",
@@ -571,7 +571,12 @@ fn rotated_gz_and_plain_siblings_are_all_read() {
         .collect();
     assert_eq!(
         names,
-        vec!["queue_log-20261120.gz", "queue_log.2.gz", "queue_log.1", "queue_log"]
+        vec![
+            "queue_log-20261120.gz",
+            "queue_log.2.gz",
+            "queue_log.1",
+            "queue_log"
+        ]
     );
     assert!(out.meta["source_files_skipped"].ends_with("queue_log-20261119.gz"));
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
@@ -614,7 +619,10 @@ fn unfinished_calls_are_offered_and_warned() {
     let out = run(&day_request(AR, &p, json!({}), json!({}))).unwrap();
     let row = out.kpi("sales", T0_LOCAL);
     assert_eq!(
-        ints(&row, &["offered", "answered", "abandoned", "unanswered_other"]),
+        ints(
+            &row,
+            &["offered", "answered", "abandoned", "unanswered_other"]
+        ),
         vec![1, 0, 0, 0]
     );
     assert_eq!(out.warning("UNFINISHED_CALLS").unwrap().count, 1);
@@ -630,14 +638,18 @@ fn events_far_outside_the_window_are_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "queue_log", &lines);
     let out = run(&day_request(AR, &p, json!({}), json!({}))).unwrap();
-    assert_eq!(ints(&out.kpi("sales", T0_LOCAL), &["offered", "answered"]), vec![1, 0]);
+    assert_eq!(
+        ints(&out.kpi("sales", T0_LOCAL), &["offered", "answered"]),
+        vec![1, 0]
+    );
 }
 
 #[test]
 fn ignored_params_are_noted() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "queue_log", &base_fixture());
-    let params = json!({ "channel": "voice", "user": "ana", "event_type": "x", "portfolio": "acme" });
+    let params =
+        json!({ "channel": "voice", "user": "ana", "event_type": "x", "portfolio": "acme" });
     let out = run(&day_request(SL, &p, json!({}), params)).unwrap();
     let note = &out.meta["ignored_params"];
     assert!(note.contains("channel=\"voice\""), "{note}");

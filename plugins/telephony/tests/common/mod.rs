@@ -1,5 +1,5 @@
 //! Shared test helpers: a collecting [`Sink`], request builders and fixture times.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -111,7 +111,11 @@ impl Sink for Collect {
     }
 
     fn row(&mut self, cells: &[Value<'_>]) -> Result<(), Cancelled> {
-        assert_eq!(cells.len(), self.columns.len(), "cell count != column count");
+        assert_eq!(
+            cells.len(),
+            self.columns.len(),
+            "cell count != column count"
+        );
         self.rows.push(cells.iter().map(Cell::from).collect());
         Ok(())
     }
@@ -167,7 +171,9 @@ pub fn day_request(report: &str, queue_log: &Path, extra: Json, params: Json) ->
 
 pub fn run(req: &Request) -> Result<Collect, PluginError> {
     let plugin = TelephonyPlugin::new();
-    plugin.validate(req).unwrap_or_else(|p| panic!("validate: {p:?}"));
+    plugin
+        .validate(req)
+        .unwrap_or_else(|p| panic!("validate: {p:?}"));
     let mut sink = Collect::default();
     plugin.generate(req, &mut sink)?;
     assert_eq!(sink.begun, 1);
@@ -181,4 +187,57 @@ pub fn write(dir: &Path, name: &str, lines: &[String]) -> std::path::PathBuf {
     text.push('\n');
     std::fs::write(&p, text).unwrap();
     p
+}
+
+/// Sorts `(time, "callid|queue|agent|event|data...")` by time (stable) into lines.
+pub fn ql(events: &[(i64, &str)]) -> Vec<String> {
+    let mut v: Vec<(i64, &str)> = events.to_vec();
+    v.sort_by_key(|e| e.0);
+    v.into_iter()
+        .map(|(t, rest)| format!("{t}|{rest}"))
+        .collect()
+}
+
+/// Nine calls into `sales` on 2026-11-20 between 10:00 and 10:08 local, T = 20 s:
+///
+/// | call | outcome | wait | class (T=20) |
+/// |---|---|---|---|
+/// | c1 | CONNECT | 5 | A≤T |
+/// | c2 | CONNECT | 20 | A≤T (≤ is inclusive) |
+/// | c3 | RINGNOANSWER then CONNECT | 21 | A>T |
+/// | c4 | ABANDON | 10 | Ab≤T |
+/// | c5 | ABANDON | 40 | Ab>T |
+/// | c6 | EXITWITHTIMEOUT | 300 | other (or Ab>T) |
+/// | c7 | CONNECT | 3 | A≤T |
+/// | c8 | ABANDON | 2 | Ab≤T (short abandon when short_abandon = 5s) |
+/// | c9 | EXITWITHKEY key 1 | 15 | other (or Ab≤T) |
+///
+/// So O = 9, A = 4, A≤T = 3, Ab = 3, Ab≤T = 2, other = 2.
+pub fn base_fixture() -> Vec<String> {
+    ql(&[
+        (at(9, 0, 0), "MANAGER|sales|SIP/1001|ADDMEMBER|"),
+        (at(9, 30, 0), "NONE|sales|SIP/1001|PAUSE|Lunch"),
+        (at(9, 45, 0), "NONE|sales|SIP/1001|UNPAUSE|Lunch"),
+        (at(10, 0, 0), "c1|sales|NONE|ENTERQUEUE||5511000001|1"),
+        (at(10, 0, 5), "c1|sales|SIP/1001|CONNECT|5|m1|2"),
+        (at(10, 2, 0), "c1|sales|SIP/1001|COMPLETECALLER|5|115|1"),
+        (at(10, 1, 0), "c2|sales|NONE|ENTERQUEUE||5511000002|1"),
+        (at(10, 1, 20), "c2|sales|SIP/1001|CONNECT|20|m2|3"),
+        (at(10, 2, 0), "c3|sales|NONE|ENTERQUEUE||5511000003|1"),
+        (at(10, 2, 15), "c3|sales|SIP/1002|RINGNOANSWER|15000"),
+        (at(10, 2, 21), "c3|sales|SIP/1001|CONNECT|21|m3|6"),
+        (at(10, 5, 0), "c3|sales|SIP/1001|COMPLETEAGENT|21|159|1"),
+        (at(10, 3, 0), "c4|sales|NONE|ENTERQUEUE||5511000004|2"),
+        (at(10, 3, 10), "c4|sales|NONE|ABANDON|2|2|10"),
+        (at(10, 4, 0), "c5|sales|NONE|ENTERQUEUE||5511000005|1"),
+        (at(10, 4, 40), "c5|sales|NONE|ABANDON|1|1|40"),
+        (at(10, 5, 0), "c6|sales|NONE|ENTERQUEUE||5511000006|3"),
+        (at(10, 10, 0), "c6|sales|NONE|EXITWITHTIMEOUT|1|3|300"),
+        (at(10, 6, 0), "c7|sales|NONE|ENTERQUEUE||5511000007|1"),
+        (at(10, 6, 3), "c7|sales|SIP/1001|CONNECT|3|m7|3"),
+        (at(10, 7, 0), "c8|sales|NONE|ENTERQUEUE||5511000008|1"),
+        (at(10, 7, 2), "c8|sales|NONE|ABANDON|1|1|2"),
+        (at(10, 8, 0), "c9|sales|NONE|ENTERQUEUE||5511000009|2"),
+        (at(10, 8, 15), "c9|sales|NONE|EXITWITHKEY|1|2|2|15"),
+    ])
 }
