@@ -18,7 +18,7 @@
 //! * `--malformed-every N`: after every N valid lines write one malformed line (for
 //!   warning tests).
 //! * `--events N`: stop after N lines; with a far `--to` and a high `--calls-per-hour` this
-//!   makes benchmark files (10 M lines ≈ 0.9 GB).
+//!   makes benchmark files (10 M lines ≈ 0.7 GB).
 //!
 //! Same arguments → same bytes.
 
