@@ -657,3 +657,36 @@ fn ignored_params_are_noted() {
     assert!(note.contains("event_type"), "{note}");
     assert!(!note.contains("portfolio"), "{note}");
 }
+
+#[test]
+fn dst_fall_back_hour_is_one_bucket_in_santiago() {
+    // Chile leaves DST on 2026-04-05 at 00:00 −03 → 2026-04-04 23:00 −04, so 23:xx local on
+    // 2026-04-04 happens twice. Period = local day 2026-04-04 = [00:00 −03, 24:00 −04)
+    // = [1775271600, 1775361600) (25 h).
+    // a enters 02:30Z = 23:30 −03 (answered 5 s); b enters 03:30Z = 23:30 −04 (abandons).
+    // Both fall in the local 23:00 bucket: naive 2026-04-04T23:00 = 1775260800 + 23 × 3600.
+    let (a, b) = (1_775_356_200, 1_775_359_800);
+    let lines = vec![
+        format!("{a}|a|sales|NONE|ENTERQUEUE||1|1"),
+        format!("{}|a|sales|SIP/1|CONNECT|5|m|1", a + 5),
+        format!("{b}|b|sales|NONE|ENTERQUEUE||2|1"),
+        format!("{}|b|sales|NONE|ABANDON|1|1|9", b + 9),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "queue_log", &lines);
+    let source = json!({ "queue_log": p.to_str().unwrap() });
+    let mut req = request(
+        SL,
+        source,
+        json!({ "bucket": "hour" }),
+        1_775_271_600,
+        1_775_361_600,
+    );
+    req.period.timezone = "America/Santiago".into();
+    let out = run(&req).unwrap();
+    assert_eq!(out.rows.len(), 1, "{:?}", out.rows);
+    let row = out.kpi("sales", 1_775_260_800 + 23 * 3600);
+    // O=2 A=1 (≤T) Ab=1 → SL offered 1/2 = 50 %.
+    assert_eq!(ints(&row, &COUNTS), vec![2, 1, 1, 0, 1]);
+    assert_eq!(row["pct_sl"], Cell::Float(50.0));
+}
