@@ -1,0 +1,293 @@
+//! Streaming scan of queue_log files into finished queue entries.
+//!
+//! One [`QueueEntry`] is one ENTERQUEUE of one call into one queue (an overflow into a
+//! second queue is a second entry), with how it ended. Only entries that entered within the
+//! period (and, when filtered, into a wanted queue) are tracked, in a map keyed by
+//! `callid|queue`; an entry leaves the map at its first terminal event (CONNECT, ABANDON,
+//! EXITWITHTIMEOUT, EXITWITHKEY, EXITEMPTY, WITHDRAW). Memory is therefore bounded by the
+//! number of calls waiting at once, not by the input size.
+//!
+//! Lines are read only in `[start − 2 h, end + 4 h]`: calls entering before the end can end
+//! after it. Files are chronological, so a file is abandoned once many consecutive lines lie
+//! past that window (a lone out-of-order or corrupt time does not stop the read).
+
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use reportd_plugin_api::{PluginError, Sink};
+
+use crate::files::{self, SourceFile};
+use crate::queue_log::parse_line;
+
+/// Lines read before the window start, so events shortly before the period are seen.
+pub const LOOKBEHIND_S: i64 = 2 * 3600;
+/// Lines read after the period end, so calls that entered before the end can finish.
+pub const LOOKAHEAD_S: i64 = 4 * 3600;
+/// Consecutive lines past the window after which a file is not read further.
+const STOP_AFTER_LINES_PAST: u32 = 1000;
+/// Lines between cancellation checks and progress reports.
+const CHECK_EVERY: u64 = 64 * 1024;
+/// Malformed-line examples kept for the warning.
+const MAX_EXAMPLES: usize = 5;
+/// Longest line text quoted in an example.
+const EXAMPLE_CHARS: usize = 200;
+
+/// Which entries to track.
+#[derive(Debug, Clone)]
+pub struct ScanOptions<'a> {
+    /// Period start, Unix seconds (inclusive).
+    pub start_utc: i64,
+    /// Period end, Unix seconds (exclusive).
+    pub end_utc: i64,
+    /// Only these queues; `None` = all.
+    pub queues: Option<&'a BTreeSet<String>>,
+}
+
+/// The unanswered exits other than ABANDON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    Timeout,
+    Empty,
+    Key,
+    Withdraw,
+}
+
+impl ExitKind {
+    /// The queue_log event name.
+    pub fn event(self) -> &'static str {
+        match self {
+            Self::Timeout => "EXITWITHTIMEOUT",
+            Self::Empty => "EXITEMPTY",
+            Self::Key => "EXITWITHKEY",
+            Self::Withdraw => "WITHDRAW",
+        }
+    }
+}
+
+/// How a queue entry ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// CONNECT: an agent answered after `holdtime_s` in the queue.
+    Answered { at: i64, holdtime_s: i64 },
+    /// ABANDON, or one of the [`ExitKind`] exits (`exit` is then `Some`).
+    Left {
+        at: i64,
+        exit: Option<ExitKind>,
+        wait_s: i64,
+        /// EXITWITHKEY's key.
+        key: Option<Box<str>>,
+        position: Option<i64>,
+        orig_position: Option<i64>,
+    },
+    /// No terminal event within the lines read.
+    Unfinished,
+}
+
+/// One call's stay in one queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// `callid|queue`.
+    key: Box<str>,
+    /// ENTERQUEUE time, Unix seconds.
+    pub entered_at: i64,
+    /// ENTERQUEUE data2.
+    pub caller_number: Box<str>,
+    /// ENTERQUEUE data3.
+    pub orig_position: Option<i64>,
+    pub outcome: Outcome,
+}
+
+impl QueueEntry {
+    pub fn call_id(&self) -> &str {
+        self.key.split_once('|').map_or(&*self.key, |(c, _)| c)
+    }
+
+    pub fn queue(&self) -> &str {
+        self.key.split_once('|').map_or("", |(_, q)| q)
+    }
+}
+
+struct OpenCall {
+    entered_at: i64,
+    caller_number: Box<str>,
+    orig_position: Option<i64>,
+}
+
+/// What the scan saw, for the report metadata and warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Files actually opened, in reading order.
+    pub files_read: Vec<PathBuf>,
+    pub lines_read: u64,
+    pub malformed_lines: u64,
+    /// The first few malformed lines, as `file:line: text`.
+    pub malformed_examples: Vec<String>,
+    /// Entries still waiting when the input ended.
+    pub unfinished: u64,
+}
+
+fn cancelled() -> PluginError {
+    PluginError::new("CANCELLED", "the host stopped the generation", "")
+}
+
+/// Reads `files` in order and calls `on_entry` for every finished entry of the period (in
+/// the order they finished; unfinished ones last, ordered by entry time).
+pub fn scan(
+    files: &[SourceFile],
+    opts: &ScanOptions<'_>,
+    sink: &mut dyn Sink,
+    on_entry: &mut dyn FnMut(QueueEntry),
+) -> Result<ScanStats, PluginError> {
+    let window_start = opts.start_utc - LOOKBEHIND_S;
+    let window_end = opts.end_utc + LOOKAHEAD_S;
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    let done = Rc::new(Cell::new(0u64));
+    let mut stats = ScanStats::default();
+    let mut open: HashMap<Box<str>, OpenCall> = HashMap::new();
+    let mut buf = Vec::with_capacity(512);
+
+    for file in files {
+        let mut reader = files::open(file, Rc::clone(&done))?;
+        stats.files_read.push(file.path.clone());
+        let display_name = file.path.file_name().map_or_else(
+            || file.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut line_no: u64 = 0;
+        let mut past_window: u32 = 0;
+        loop {
+            buf.clear();
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| files::read_error(&file.path, &e))?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            stats.lines_read += 1;
+            if stats.lines_read % CHECK_EVERY == 0 {
+                if sink.cancelled() {
+                    return Err(cancelled());
+                }
+                sink.progress(done.get(), total);
+            }
+            let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let parsed = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| parse_line(text).ok());
+            let Some(line) = parsed else {
+                stats.malformed_lines += 1;
+                if stats.malformed_examples.len() < MAX_EXAMPLES {
+                    let text: String = String::from_utf8_lossy(bytes)
+                        .chars()
+                        .take(EXAMPLE_CHARS)
+                        .collect();
+                    stats
+                        .malformed_examples
+                        .push(format!("{display_name}:{line_no}: {text}"));
+                }
+                continue;
+            };
+            if line.time > window_end {
+                past_window += 1;
+                if past_window >= STOP_AFTER_LINES_PAST {
+                    break;
+                }
+                continue;
+            }
+            past_window = 0;
+            if line.time < window_start {
+                continue;
+            }
+            match line.event {
+                "ENTERQUEUE" => {
+                    if line.time < opts.start_utc || line.time >= opts.end_utc {
+                        continue;
+                    }
+                    if opts.queues.is_some_and(|w| !w.contains(line.queue)) {
+                        continue;
+                    }
+                    let call = OpenCall {
+                        entered_at: line.time,
+                        caller_number: line.data(2).into(),
+                        orig_position: line.data_int(3),
+                    };
+                    // A second ENTERQUEUE of the same call into the same queue without an
+                    // exit in between: the first stay's end was lost; count it unfinished.
+                    if let Some((key, prev)) = open.remove_entry(line.key) {
+                        stats.unfinished += 1;
+                        on_entry(finish(key, prev, Outcome::Unfinished));
+                    }
+                    open.insert(line.key.into(), call);
+                }
+                "CONNECT" => {
+                    if let Some((key, call)) = open.remove_entry(line.key) {
+                        let holdtime_s = line
+                            .data_int(1)
+                            .unwrap_or((line.time - call.entered_at).max(0));
+                        let outcome = Outcome::Answered {
+                            at: line.time,
+                            holdtime_s,
+                        };
+                        on_entry(finish(key, call, outcome));
+                    }
+                }
+                "ABANDON" | "EXITWITHTIMEOUT" | "EXITEMPTY" | "WITHDRAW" | "EXITWITHKEY" => {
+                    if let Some((key, call)) = open.remove_entry(line.key) {
+                        let outcome = left(&line, call.entered_at);
+                        on_entry(finish(key, call, outcome));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    sink.progress(done.get(), total);
+
+    let mut rest: Vec<(Box<str>, OpenCall)> = open.into_iter().collect();
+    rest.sort_by(|a, b| (a.1.entered_at, &a.0).cmp(&(b.1.entered_at, &b.0)));
+    stats.unfinished += rest.len() as u64;
+    for (key, call) in rest {
+        on_entry(finish(key, call, Outcome::Unfinished));
+    }
+    Ok(stats)
+}
+
+fn finish(key: Box<str>, call: OpenCall, outcome: Outcome) -> QueueEntry {
+    QueueEntry {
+        key,
+        entered_at: call.entered_at,
+        caller_number: call.caller_number,
+        orig_position: call.orig_position,
+        outcome,
+    }
+}
+
+/// The outcome of an ABANDON or EXIT* line. Fields are positional per event; 1.4-style
+/// short lines lack the wait, which is then taken from the timestamps.
+fn left(line: &crate::queue_log::Line<'_>, entered_at: i64) -> Outcome {
+    let (exit, key, pos, orig, wait) = match line.event {
+        "ABANDON" => (None, None, 1, 2, 3),
+        "EXITWITHTIMEOUT" => (Some(ExitKind::Timeout), None, 1, 2, 3),
+        "EXITEMPTY" => (Some(ExitKind::Empty), None, 1, 2, 3),
+        "WITHDRAW" => (Some(ExitKind::Withdraw), None, 1, 2, 3),
+        _ => (Some(ExitKind::Key), Some(line.data(1)), 2, 3, 4),
+    };
+    Outcome::Left {
+        at: line.time,
+        exit,
+        wait_s: line
+            .data_int(wait)
+            .unwrap_or((line.time - entered_at).max(0)),
+        key: key.filter(|k| !k.is_empty()).map(Into::into),
+        position: line.data_int(pos),
+        orig_position: line.data_int(orig),
+    }
+}
