@@ -22,7 +22,7 @@ use crate::config::{Overlap, SchedulePlan};
 use crate::schedule::misfire::{Action, decide};
 use crate::store::{RunState, Store, StoreError, Trigger};
 
-use super::owner::{HEARTBEAT_EVERY, Owner};
+use super::owner::HEARTBEAT_EVERY;
 use super::{Runtime, execute, fail_or_requeue, new_run};
 
 /// Longest sleep of the loop.

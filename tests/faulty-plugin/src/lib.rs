@@ -36,6 +36,7 @@ const REPORTS: &[&str] = &[
     "faulty.bigrows",
     "faulty.error",
     "faulty.badrow",
+    "faulty.slow",
 ];
 
 fn ok_columns() -> Vec<Column> {
@@ -223,6 +224,23 @@ impl Plugin for Faulty {
                         .write_volatile(1)
                 };
                 Ok(())
+            }
+            "faulty.slow" => {
+                // Sleeps `sleep_ms` (cancellable), then writes the `faulty.ok` rows: a run
+                // that is reliably in flight long enough to be killed.
+                let ms = request
+                    .params
+                    .get("sleep_ms")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(1000);
+                let start = std::time::Instant::now();
+                while start.elapsed() < Duration::from_millis(ms) {
+                    if sink.cancelled() {
+                        return Err(stop(reportd_plugin_api::Cancelled));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                one_row(sink)
             }
             "faulty.hang" => {
                 one_row(sink)?;
