@@ -116,7 +116,7 @@ fn kill_9_mid_run_then_restart_delivers_exactly_once() {
     let after = tree.status();
     assert_eq!(after.len(), 1, "the retry must reuse the same status entry");
     let run = &after[0];
-    assert_eq!(run["attempt"], 2, "{run}");
+    assert_eq!(run["attempt"], 2, "{run}\n{}", tree.log("second.log"));
     assert_eq!(run["deliveries"][0]["state"], "succeeded");
     assert_eq!(
         run["deliveries"][0]["attempts"], 1,

@@ -362,6 +362,18 @@ pub fn kill_process_group(pgid: u32) -> io::Result<()> {
     }
 }
 
+/// Asks the kernel to SIGKILL this process when its parent dies, and exits at once if the
+/// parent is already gone (the race between fork and prctl).
+pub fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid take no pointers.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        if libc::getppid() == 1 {
+            libc::_exit(3);
+        }
+    }
+}
+
 /// Keeps the worker's protocol channel away from plugin output: returns a private handle on
 /// the original stdout and points fd 1 at stderr, so a plugin that prints cannot corrupt
 /// the JSON lines the daemon reads.

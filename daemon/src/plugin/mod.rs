@@ -234,7 +234,7 @@ impl PluginHost {
         };
         if outcome.is_err() {
             // A killed or crashed worker could not clean up after itself.
-            remove_part(&worker::part_path(&job.out_dir, &job.file_name));
+            remove_parts(&job.out_dir);
         }
         outcome
     }
@@ -452,12 +452,24 @@ fn unexpected(plugin: &str, call: &str, result: WorkerResult) -> ErrorInfo {
     }
 }
 
-fn remove_part(path: &Path) {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            tracing::warn!(path = %path.display(), error = %e, "cannot remove a partial report file");
+/// Removes every part file of a run's outbox directory (each run has its own directory, so
+/// any part file there is a leftover of this run's killed or crashed workers).
+fn remove_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(worker::is_part_name) {
+            continue;
         }
-        _ => {}
+        let path = entry.path();
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot remove a partial report file");
+            }
+            _ => {}
+        }
     }
 }
 

@@ -105,6 +105,9 @@ impl Channel {
 
 /// Entry point of `reportd __worker`; returns the process exit code.
 pub fn worker_main() -> i32 {
+    // A worker never outlives the process that started it (a daemon killed with -9 must not
+    // leave a plugin writing into the outbox behind the retry).
+    ffi::die_with_parent();
     let out = match ffi::redirect_stdout_to_stderr() {
         Ok(f) => f,
         Err(e) => {
@@ -262,8 +265,16 @@ fn validate(plugin: &LoadedPlugin, request: &Request) -> WorkerResult {
 }
 
 /// The part-file name of `file_name` in `out_dir`.
-pub fn part_path(out_dir: &Path, file_name: &str) -> PathBuf {
-    out_dir.join(format!(".{file_name}.part"))
+///
+/// The worker's pid is part of the name: a worker orphaned by a daemon killed with `-9`
+/// can never write into (or rename) the part file of the attempt that retries the run.
+pub fn part_path(out_dir: &Path, file_name: &str, pid: u32) -> PathBuf {
+    out_dir.join(format!(".{file_name}.{pid}.part"))
+}
+
+/// Whether a directory entry name is a part file ([`part_path`]).
+pub fn is_part_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".part")
 }
 
 /// Streams the plugin's rows into the CSV writer and relays warnings, meta and progress.
@@ -378,7 +389,7 @@ fn generate(
     if let Err(e) = check_plain_name(file_name) {
         return failed(Code::Internal, format!("bad output file name: {e}"));
     }
-    let part = part_path(out_dir, file_name);
+    let part = part_path(out_dir, file_name, std::process::id());
     match generate_into(plugin, request, out_dir, file_name, &part, dialect, chan) {
         Ok(r) => r,
         Err(error) => {
@@ -598,8 +609,10 @@ mod tests {
     #[test]
     fn part_file_is_hidden_next_to_the_final_name() {
         assert_eq!(
-            part_path(Path::new("/out"), "r.csv"),
-            PathBuf::from("/out/.r.csv.part")
+            part_path(Path::new("/out"), "r.csv", 42),
+            PathBuf::from("/out/.r.csv.42.part")
         );
+        assert!(is_part_name(".r.csv.42.part"));
+        assert!(!is_part_name("r.csv"));
     }
 }

@@ -249,7 +249,9 @@ pub async fn reap_dead(rt: &Runtime) -> Result<(), StoreError> {
         warn!(run_id = %run.id, schedule = %run.schedule, owner = %owner, "manual run abandoned by its process before it started");
         let e = ErrorInfo::new(
             Code::DaemonStopped,
-            format!("the `reportd trigger` process that queued this run ({owner}) stopped before it started"),
+            format!(
+                "the `reportd trigger` process that queued this run ({owner}) stopped before it started"
+            ),
         );
         rt.store.finish(&run.id, RunState::Failed, Some(&e)).await?;
     }
