@@ -41,8 +41,8 @@ pub fn status_table(runs: &[RunRecord], lang: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<10} {:<28} {:<30} {:<9} {:<20} {:>7}  {}",
-        "RUN", "SCHEDULE", "STATE", "TRIGGER", "TIME", "ROWS", "DETAIL"
+        "{:<10} {:<28} {:<30} {:<9} {:<20} {:>7}  DETAIL",
+        "RUN", "SCHEDULE", "STATE", "TRIGGER", "TIME", "ROWS"
     );
     for r in runs {
         let tz = tz_of(r);

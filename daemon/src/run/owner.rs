@@ -46,12 +46,12 @@ impl Owner {
         let mut parts = other.rsplitn(3, ':');
         let (_start, pid, host) = (parts.next(), parts.next(), parts.next());
         let pid: Option<u32> = pid.and_then(|p| p.parse().ok());
-        if let (Some(host), Some(pid)) = (host, pid) {
-            if host == self.host {
-                // Same machine: the pid tells. Our own pid under another id is an earlier
-                // life of this process id (pid reuse), so dead.
-                return pid == self.pid || !pid_alive(pid);
-            }
+        // Same machine: the pid tells. Our own pid under another id is an earlier life of
+        // this process id (pid reuse), so dead.
+        if let (Some(host), Some(pid)) = (host, pid)
+            && host == self.host
+        {
+            return pid == self.pid || !pid_alive(pid);
         }
         match last_heartbeat {
             Some(hb) => (now - hb).to_std().is_ok_and(|age| age > HEARTBEAT_STALE),
