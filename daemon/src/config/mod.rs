@@ -12,7 +12,10 @@ pub mod env;
 pub mod error;
 pub mod plan;
 pub mod raw;
+// Used by the sftp/ftp/email destinations (being added).
 mod schedules;
+#[allow(dead_code)]
+mod secrets;
 pub mod suggest;
 pub mod validate;
 
