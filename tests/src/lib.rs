@@ -188,3 +188,22 @@ retry = {{ attempts = 2, initial = "100ms", max_delay = "200ms", max_elapsed = "
         plugins = target_dir().display()
     )
 }
+
+/// The real test servers' coordinates (`scripts/test-servers start` writes them; the test
+/// script runs it first). Panics with that instruction when they are not running — a
+/// transport test never skips itself.
+pub fn servers() -> std::collections::HashMap<String, String> {
+    let dir = std::env::var("REPORTD_TEST_SERVERS")
+        .unwrap_or_else(|_| "/tmp/reportd-test-servers".to_owned());
+    let path = Path::new(&dir).join("env");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} not readable ({e}): start the test servers with `scripts/test-servers start` (scripts/test does it)",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
