@@ -77,6 +77,20 @@ codes! {
         hint: "one or more destinations failed after all retries (see each delivery's error); fix them, then `reportd retry RUN`";
     ScheduleUnknown = "SCHEDULE_UNKNOWN", transient: false,
         hint: "the run's schedule was removed from the configuration before the run started; trigger it again if still wanted";
+    Dns = "DNS", transient: true,
+        hint: "the destination host name did not resolve; check `host` and this machine's DNS";
+    ConnectTimeout = "CONNECT_TIMEOUT", transient: true,
+        hint: "the destination did not answer in time; check the host, port, firewall and `connect_timeout`";
+    ConnectRefused = "CONNECT_REFUSED", transient: true,
+        hint: "nothing listens on the destination's host and port (server down?); retried per policy";
+    ConnectionReset = "CONNECTION_RESET", transient: true,
+        hint: "the connection dropped during the transfer; nothing was left under the final name; retried per policy";
+    SecretUnreadable = "SECRET_UNREADABLE", transient: false,
+        hint: "the password/passphrase file, environment variable or systemd credential is missing or unreadable";
+    TlsCertificate = "TLS_CERTIFICATE", transient: false,
+        hint: "the server's TLS certificate is not trusted for this host name (expired, self-signed, wrong name or unknown CA); set `ca_file` to the CA that signed it";
+    TlsHandshake = "TLS_HANDSHAKE", transient: false,
+        hint: "the TLS handshake failed (protocol versions or ciphers do not match); check `tls` and `tls_max_version`";
     DestinationUnknown = "DESTINATION_UNKNOWN", transient: false,
         hint: "the destination is no longer in the configuration; restore it or deliver by hand";
     Internal = "INTERNAL", transient: false,
