@@ -28,3 +28,4 @@ pub mod run;
 pub mod schedule;
 pub mod secret;
 pub mod store;
+pub mod systemd;

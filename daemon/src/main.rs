@@ -146,7 +146,8 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -212,8 +213,21 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             json,
             lang,
         } => {
-            let Some(plan) = load(&cfg.config) else {
-                return Ok(EXIT_CONFIG);
+            // A broken schedule file must not hide the status: fall back to the main file.
+            let plan = match config::load(&cfg.config) {
+                Ok(plan) => plan,
+                Err(errors) => match config::load_main_only(&cfg.config) {
+                    Ok(plan) => {
+                        eprintln!(
+                            "the configuration on disk is invalid (a running daemon keeps its previous configuration):\n{errors}\n"
+                        );
+                        plan
+                    }
+                    Err(_) => {
+                        eprintln!("{errors}");
+                        return Ok(EXIT_CONFIG);
+                    }
+                },
             };
             let store = reportd::run::open_store(&plan).await?;
             let since = since
@@ -230,7 +244,13 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&runs)?);
-            } else if runs.is_empty() {
+                return Ok(0);
+            }
+            let fresh = Utc::now() - chrono::Duration::seconds(60);
+            for i in store.instances(fresh).await? {
+                print!("{}", reportd::present::instance(&i));
+            }
+            if runs.is_empty() {
                 println!("no runs recorded yet");
             } else {
                 print!("{}", reportd::present::status_table(&runs, &lang));
@@ -290,6 +310,7 @@ async fn cmd_run(path: &Path) -> anyhow::Result<u8> {
     for w in &plan.warnings {
         tracing::warn!("{w}");
     }
+    let drain = plan.daemon.shutdown_timeout;
     let rt = match runtime(plan).await? {
         Ok(rt) => rt,
         Err(msg) => {
@@ -297,24 +318,39 @@ async fn cmd_run(path: &Path) -> anyhow::Result<u8> {
             return Ok(EXIT_CONFIG);
         }
     };
-    reportd::run::daemon::run(rt, shutdown_signal(), std::time::Duration::from_secs(30)).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    forward_signals(tx.clone())?;
+    let options = reportd::run::daemon::Options {
+        drain,
+        watch_config: true,
+    };
+    reportd::run::daemon::run(rt, rx, tx, options).await?;
     tracing::info!("reportd stopped");
     Ok(0)
 }
 
-async fn shutdown_signal() {
+/// SIGHUP → reload; SIGTERM/SIGINT → shutdown (a second one: at once).
+fn forward_signals(
+    tx: tokio::sync::mpsc::Sender<reportd::run::daemon::Control>,
+) -> anyhow::Result<()> {
+    use reportd::run::daemon::Control;
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM");
-            return std::future::pending().await;
+    let mut hup = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    tokio::spawn(async move {
+        loop {
+            let msg = tokio::select! {
+                _ = hup.recv() => { tracing::info!("SIGHUP received"); Control::Reload }
+                _ = term.recv() => { tracing::info!("SIGTERM received"); Control::Shutdown }
+                _ = int.recv() => { tracing::info!("SIGINT received"); Control::Shutdown }
+            };
+            if tx.send(msg).await.is_err() {
+                break;
+            }
         }
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
-    }
+    });
+    Ok(())
 }
 
 async fn cmd_check(path: &Path, connect: bool) -> anyhow::Result<u8> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::fmt::Write as _;
 
-use crate::store::{RunRecord, RunState};
+use crate::store::{InstanceRecord, RunRecord, RunState};
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
@@ -181,6 +181,30 @@ pub fn show(run: &RunRecord, lang: &str) -> String {
         if let Some(e) = &d.last_error {
             let _ = writeln!(o, "                {}: {}", e.code, e.message);
             let _ = writeln!(o, "                hint: {}", e.hint);
+        }
+    }
+    o
+}
+
+/// A live process and its configuration, for `reportd status`.
+pub fn instance(i: &InstanceRecord) -> String {
+    let mut o = String::new();
+    let loaded = i
+        .config_loaded_at
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "-".to_owned());
+    let _ = writeln!(o, "process {}: configuration loaded {loaded}", i.owner);
+    if let Some(err) = &i.config_error {
+        let at = i
+            .config_error_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  last reload REJECTED at {at}; still running the configuration loaded {loaded}:"
+        );
+        for line in err.lines() {
+            let _ = writeln!(o, "    {line}");
         }
     }
     o

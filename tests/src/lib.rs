@@ -92,7 +92,7 @@ impl Tree {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.args(args).arg("--config").arg(self.config());
-        c.env("REPORTD_LOG", "debug");
+        c.env("REPORTD_LOG", "debug,sqlx=warn");
         c
     }
 

@@ -40,6 +40,30 @@ pub fn load(main_file: &Path) -> Result<Plan, ConfigErrors> {
 /// Loads `main_file` and `<its directory>/schedules.d/*.toml` (name order; hidden files,
 /// editor backups and other extensions skipped; a missing directory is fine) and validates
 /// them with defaults from `env`.
+/// Reads only the main file, ignoring `schedules.d/`: enough to find the state directory and
+/// the store when a schedule file is broken (`reportd status` still works then).
+pub fn load_main_only(main_file: &Path) -> Result<Plan, ConfigErrors> {
+    let text = std::fs::read_to_string(main_file).map_err(|e| {
+        let mut diags = Diagnostics::default();
+        diags.push_unpositioned(
+            main_file,
+            0,
+            format!("cannot read the configuration file: {e}"),
+            "check the path given to --config and its permissions".to_owned(),
+        );
+        ConfigErrors(diags.into_sorted())
+    })?;
+    validate::validate(
+        ConfigText {
+            path: main_file.to_path_buf(),
+            text,
+        },
+        Vec::new(),
+        &Env::from_process(),
+    )
+}
+
+/// Loads `main_file` and `schedules.d/*.toml` beside it with an explicit environment.
 pub fn load_with(main_file: &Path, env: &Env) -> Result<Plan, ConfigErrors> {
     let mut diags = Diagnostics::default();
     let main_text = match std::fs::read_to_string(main_file) {

@@ -60,6 +60,10 @@ pub struct DaemonPlan {
     /// A fire time older than this when the loop sees it counts as missed and follows
     /// `catch_up` (`misfire_grace`, default 5m).
     pub misfire_grace: Duration,
+    /// On SIGTERM, how long runs in flight may finish before they are cancelled and recorded
+    /// as interrupted (`shutdown_timeout`, default 60s — keep it below systemd's
+    /// `TimeoutStopSec`, 90s in the shipped unit).
+    pub shutdown_timeout: Duration,
 }
 
 /// `[store]`.

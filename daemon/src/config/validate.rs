@@ -34,6 +34,7 @@ const DAEMON_KEYS: &[&str] = &[
     "keep_history",
     "run_timeout",
     "misfire_grace",
+    "shutdown_timeout",
 ];
 const RETRY_KEYS: &[&str] = &["attempts", "initial", "max_delay", "max_elapsed"];
 
@@ -274,6 +275,7 @@ fn default_daemon(env: &Env, warnings: &mut Vec<String>) -> DaemonPlan {
         keep_history: Duration::from_secs(90 * 24 * 3600),
         run_timeout: Duration::from_secs(30 * 60),
         misfire_grace: Duration::from_secs(5 * 60),
+        shutdown_timeout: Duration::from_secs(60),
     }
 }
 
@@ -328,11 +330,12 @@ fn read_daemon(root: &Table<'_, '_>, base: &Path, plan: &mut DaemonPlan, diags: 
         // In 1..=64, so the cast cannot truncate.
         plan.max_parallel_runs = n as usize;
     }
-    let durations: [(&str, &mut Duration); 4] = [
+    let durations: [(&str, &mut Duration); 5] = [
         ("keep_files", &mut plan.keep_files),
         ("keep_history", &mut plan.keep_history),
         ("run_timeout", &mut plan.run_timeout),
         ("misfire_grace", &mut plan.misfire_grace),
+        ("shutdown_timeout", &mut plan.shutdown_timeout),
     ];
     for (key, slot) in durations {
         if let Some(d) = t.get(key).and_then(|f| f.duration(diags)) {

@@ -1,5 +1,6 @@
 //! The daemon loop: claims fire times, starts queued runs within the limits, keeps the
-//! heartbeat, fails the runs of dead processes, and cleans the outbox and history.
+//! heartbeat, fails the runs of dead processes, cleans the outbox and history, reloads the
+//! configuration, and shuts down gracefully.
 //!
 //! Timing: the loop wakes at least every [`TICK`] and re-reads the wall clock, so a
 //! suspend/resume or an NTP step can never make it sleep past a fire time (tokio timers are
@@ -7,23 +8,32 @@
 //! [`crate::schedule::misfire::decide`] from each schedule's cursor (its last claimed fire).
 //! Claims go through the store's unique key, so with several processes each fire time runs
 //! once.
+//!
+//! Control ([`Control`]): `Reload` (SIGHUP, or an edit in the configuration directory seen by
+//! the debounced watcher) validates the new configuration whole and swaps it in, or keeps
+//! the old one and records the errors for `reportd status`; runs in flight keep the
+//! configuration they started with. The first `Shutdown` (SIGTERM/SIGINT) starts nothing new
+//! and lets runs in flight finish until the drain deadline, then cancels them and records
+//! them as `INTERRUPTED` (requeued for the next start); a second `Shutdown` does that at once.
 
 use std::collections::HashMap;
-use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
 use crate::code::{Code, ErrorInfo};
-use crate::config::{Overlap, SchedulePlan};
+use crate::config::{self, Overlap, SchedulePlan};
+use crate::plugin::PluginHost;
 use crate::schedule::misfire::{Action, decide};
-use crate::store::{RunState, Store, StoreError, Trigger};
+use crate::store::{RunRecord, RunState, Store, StoreError, Trigger};
 
 use super::owner::HEARTBEAT_EVERY;
-use super::{Runtime, execute, fail_or_requeue, new_run};
+use super::{Runtime, describe_all, execute, fail_or_requeue, new_run};
 
 /// Longest sleep of the loop.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -31,36 +41,74 @@ pub const TICK: Duration = Duration::from_secs(1);
 const REAP_EVERY: Duration = Duration::from_secs(30);
 /// How often expired files and old status entries are removed.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+/// Quiet time after the last change in the configuration directory before reloading.
+const WATCH_DEBOUNCE: Duration = Duration::from_millis(500);
 
-/// Runs the daemon until `shutdown` resolves, then stops starting runs and waits up to
-/// `drain` for the runs in flight (those still running afterwards are left to be failed
-/// with `DAEMON_STOPPED` and retried by the next start).
+/// What the outside world asks of the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Re-read and validate the configuration; swap it in only if it is valid.
+    Reload,
+    /// Stop: first time gracefully (drain), second time at once.
+    Shutdown,
+}
+
+/// Daemon options that are not part of the configuration file.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long runs in flight may continue after the first shutdown request.
+    pub drain: Duration,
+    /// Watch the configuration directory and reload on changes.
+    pub watch_config: bool,
+}
+
+/// Runs the daemon until a `Shutdown` arrives on `control` (or the channel closes).
 pub async fn run(
-    rt: Runtime,
-    shutdown: impl Future<Output = ()>,
-    drain: Duration,
+    mut rt: Runtime,
+    mut control: mpsc::Receiver<Control>,
+    control_tx: mpsc::Sender<Control>,
+    options: Options,
 ) -> Result<(), StoreError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     rt.store.heartbeat(&rt.owner.id).await?;
+    rt.store
+        .set_config_status(&rt.owner.id, Some(Utc::now()), None)
+        .await?;
     reap_dead(&rt).await?;
-    let mut cursors = init_cursors(&rt).await?;
-    for s in rt.plan.schedules.iter().filter(|s| s.enabled) {
-        let next = s.cron.next_after(Utc::now(), s.timezone);
-        info!(schedule = %s.name, cron = s.cron.as_str(), timezone = %s.timezone, next = ?next, "schedule loaded");
-    }
+    let mut cursors = init_cursors(&rt, HashMap::new()).await?;
+    log_schedules(&rt);
+    let _watcher = if options.watch_config {
+        watch_config_dir(&rt.plan.main_file, control_tx.clone())
+    } else {
+        None
+    };
     info!(owner = %rt.owner.id, schedules = rt.plan.schedules.len(), "reportd running");
+    crate::systemd::notify_ready(&status_line(&rt, 0));
 
     let mut inflight: JoinSet<RunState> = JoinSet::new();
+    let mut running: HashMap<tokio::task::Id, RunRecord> = HashMap::new();
     let mut last_heartbeat = Instant::now();
     let mut last_reap = Instant::now();
     let mut last_housekeeping: Option<Instant> = None;
-    tokio::pin!(shutdown);
+    let mut last_status = String::new();
+    let watchdog = crate::systemd::watchdog_interval();
+    let mut last_watchdog = Instant::now();
     loop {
         tokio::select! {
-            () = &mut shutdown => break,
-            Some(joined) = inflight.join_next(), if !inflight.is_empty() => {
-                if let Err(e) = joined {
-                    error!(error = %e, "a run task panicked");
+            msg = control.recv() => match msg {
+                Some(Control::Reload) => {
+                    reload(&mut rt, &mut cursors).await;
+                    continue;
+                }
+                Some(Control::Shutdown) | None => break,
+            },
+            Some(joined) = inflight.join_next_with_id(), if !inflight.is_empty() => {
+                match joined {
+                    Ok((id, _)) => { running.remove(&id); }
+                    Err(e) => {
+                        running.remove(&e.id());
+                        error!(error = %e, "a run task panicked");
+                    }
                 }
             }
             () = tokio::time::sleep(TICK) => {}
@@ -69,7 +117,7 @@ pub async fn run(
         if let Err(e) = claim_due(&rt, &mut cursors, now).await {
             error!(error = %e, "cannot claim due runs");
         }
-        if let Err(e) = dispatch(&rt, &mut inflight, &stop_rx).await {
+        if let Err(e) = dispatch(&rt, &mut inflight, &mut running, &stop_rx).await {
             error!(error = %e, "cannot start queued runs");
         }
         if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
@@ -88,36 +136,274 @@ pub async fn run(
             last_housekeeping = Some(Instant::now());
             housekeeping(&rt).await;
         }
-    }
-
-    info!(
-        in_flight = inflight.len(),
-        "shutting down: starting no new runs"
-    );
-    let _ = stop_tx.send(true);
-    let deadline = tokio::time::sleep(drain);
-    tokio::pin!(deadline);
-    while !inflight.is_empty() {
-        tokio::select! {
-            _ = inflight.join_next() => {}
-            () = &mut deadline => {
-                warn!(in_flight = inflight.len(), "drain deadline reached; abandoning runs in flight");
-                inflight.abort_all();
-                break;
-            }
+        let status = status_line(&rt, inflight.len());
+        if status != last_status {
+            crate::systemd::notify_status(&status);
+            last_status = status;
+        }
+        if let Some(every) = watchdog
+            && last_watchdog.elapsed() >= every
+        {
+            last_watchdog = Instant::now();
+            crate::systemd::notify_watchdog();
         }
     }
+
+    crate::systemd::notify_stopping();
+    drain(
+        &rt,
+        &mut inflight,
+        &mut running,
+        &mut control,
+        &stop_tx,
+        options.drain,
+    )
+    .await;
     Ok(())
 }
 
-/// Each schedule's cursor: its last claimed fire time, or now for a schedule never run
-/// (a new schedule does not catch up on fire times from before it existed).
-async fn init_cursors(rt: &Runtime) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+/// After the first shutdown request: wait for the runs in flight until `deadline` (or a
+/// second request), then cancel the rest and record them as interrupted.
+async fn drain(
+    rt: &Runtime,
+    inflight: &mut JoinSet<RunState>,
+    running: &mut HashMap<tokio::task::Id, RunRecord>,
+    control: &mut mpsc::Receiver<Control>,
+    stop_tx: &watch::Sender<bool>,
+    deadline: Duration,
+) {
+    if inflight.is_empty() {
+        info!("shutting down: no run in flight");
+        return;
+    }
+    info!(in_flight = inflight.len(), deadline = ?deadline, "shutting down: starting no new runs, waiting for runs in flight");
+    let timer = tokio::time::sleep(deadline);
+    tokio::pin!(timer);
+    let mut forced = false;
+    while !inflight.is_empty() {
+        tokio::select! {
+            joined = inflight.join_next_with_id() => {
+                match joined {
+                    Some(Ok((id, _))) => { running.remove(&id); }
+                    Some(Err(e)) => { running.remove(&e.id()); }
+                    None => break,
+                }
+            }
+            () = &mut timer => {
+                warn!(in_flight = inflight.len(), "drain deadline reached");
+                forced = true;
+                break;
+            }
+            msg = control.recv() => {
+                if matches!(msg, Some(Control::Shutdown) | None) {
+                    warn!(in_flight = inflight.len(), "second stop request: stopping at once");
+                    forced = true;
+                    break;
+                }
+            }
+        }
+    }
+    if !forced {
+        return;
+    }
+    // Ask generation to stop (kills the workers), then stop the tasks and record each run.
+    let _ = stop_tx.send(true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    inflight.abort_all();
+    while inflight.join_next().await.is_some() {}
+    for run in running.values() {
+        let Ok(current) = rt.store.get(&run.id).await else {
+            continue;
+        };
+        if current.state != RunState::Running {
+            continue;
+        }
+        let e = ErrorInfo::new(
+            Code::Interrupted,
+            "the daemon was stopped before this run finished",
+        );
+        fail_or_requeue(rt, &current, e).await;
+    }
+}
+
+fn log_schedules(rt: &Runtime) {
+    for s in rt.plan.schedules.iter().filter(|s| s.enabled) {
+        let next = s.cron.next_after(Utc::now(), s.timezone);
+        info!(schedule = %s.name, cron = s.cron.as_str(), timezone = %s.timezone, next = ?next, "schedule loaded");
+    }
+}
+
+/// One line for systemd's STATUS=: the next fire time and the runs in flight.
+fn status_line(rt: &Runtime, in_flight: usize) -> String {
+    let now = Utc::now();
+    let next = rt
+        .plan
+        .schedules
+        .iter()
+        .filter(|s| s.enabled)
+        .filter_map(|s| s.cron.next_after(now, s.timezone).map(|t| (t, &s.name)))
+        .min();
+    match next {
+        Some((t, name)) => format!(
+            "{in_flight} run(s) in flight; next: {name} at {}",
+            t.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        None => format!("{in_flight} run(s) in flight; no enabled schedule"),
+    }
+}
+
+/// Validates the configuration on disk and swaps it in, or keeps the current one.
+async fn reload(rt: &mut Runtime, cursors: &mut HashMap<String, DateTime<Utc>>) {
+    crate::systemd::notify_reloading();
+    info!(file = %rt.plan.main_file.display(), "reloading the configuration");
+    let result = match config::load(&rt.plan.main_file) {
+        Err(errors) => Err(errors.to_string()),
+        Ok(plan) => {
+            let host = PluginHost::new(plan.daemon.plugin_dirs.clone(), rt.worker_exe.clone());
+            match describe_all(&plan, &host).await {
+                Ok(catalogs) => Ok((plan, host, catalogs)),
+                Err(msg) => Err(msg),
+            }
+        }
+    };
+    match result {
+        Err(text) => {
+            error!(
+                "configuration reload rejected; the previous configuration keeps running:\n{text}"
+            );
+            if let Err(e) = rt
+                .store
+                .set_config_status(&rt.owner.id, None, Some(&text))
+                .await
+            {
+                warn!(error = %e, "cannot record the rejected reload");
+            }
+        }
+        Ok((plan, host, catalogs)) => {
+            if plan.store != rt.plan.store || plan.daemon.state_dir != rt.plan.daemon.state_dir {
+                warn!("[store] and state_dir changes take effect at the next restart");
+            }
+            let mut plan = plan;
+            plan.store = rt.plan.store.clone();
+            plan.daemon.state_dir = rt.plan.daemon.state_dir.clone();
+            let old: HashMap<&str, &SchedulePlan> = rt
+                .plan
+                .schedules
+                .iter()
+                .map(|s| (s.name.as_str(), s))
+                .collect();
+            let added = plan
+                .schedules
+                .iter()
+                .filter(|s| !old.contains_key(s.name.as_str()))
+                .count();
+            let changed = plan
+                .schedules
+                .iter()
+                .filter(|s| {
+                    old.get(s.name.as_str())
+                        .is_some_and(|o| format!("{o:?}") != format!("{s:?}"))
+                })
+                .count();
+            let removed = rt
+                .plan
+                .schedules
+                .iter()
+                .filter(|o| plan.schedule(&o.name).is_none())
+                .count();
+            rt.plan = Arc::new(plan);
+            rt.host = host;
+            rt.catalogs = Arc::new(catalogs);
+            let previous = std::mem::take(cursors);
+            match init_cursors(rt, previous).await {
+                Ok(c) => *cursors = c,
+                Err(e) => error!(error = %e, "cannot read the schedules' last fire times"),
+            }
+            info!(
+                schedules = rt.plan.schedules.len(),
+                added, changed, removed, "configuration reloaded"
+            );
+            log_schedules(rt);
+            if let Err(e) = rt
+                .store
+                .set_config_status(&rt.owner.id, Some(Utc::now()), None)
+                .await
+            {
+                warn!(error = %e, "cannot record the reload");
+            }
+        }
+    }
+    crate::systemd::notify_ready(&status_line(rt, 0));
+}
+
+/// Watches the directory of the main file and its `schedules.d/` (directories, not files:
+/// editors save by rename) and sends `Reload` after changes to `.toml` files settle.
+fn watch_config_dir(
+    main_file: &Path,
+    tx: mpsc::Sender<Control>,
+) -> Option<
+    notify_debouncer_full::Debouncer<
+        notify_debouncer_full::notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+> {
+    use notify_debouncer_full::notify::RecursiveMode;
+    let dir = main_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let handler = move |res: notify_debouncer_full::DebounceEventResult| {
+        let Ok(events) = res else {
+            return;
+        };
+        // Only changes count: reading the files (as a reload does) must not trigger one.
+        let relevant = events.iter().any(|ev| {
+            (ev.kind.is_create() || ev.kind.is_modify() || ev.kind.is_remove())
+                && ev.paths.iter().any(|p| {
+                    p.extension().is_some_and(|x| x == "toml")
+                        || p.file_name().is_some_and(|n| n == "schedules.d")
+                })
+        });
+        if relevant {
+            debug!(events = ?events.iter().map(|e| (e.kind, e.paths.clone())).collect::<Vec<_>>(), "configuration directory changed");
+            let _ = tx.try_send(Control::Reload);
+        }
+    };
+    let mut debouncer = match notify_debouncer_full::new_debouncer(WATCH_DEBOUNCE, None, handler) {
+        Ok(d) => d,
+        Err(e) => {
+            warn!(error = %e, "cannot watch the configuration directory; reload with SIGHUP");
+            return None;
+        }
+    };
+    if let Err(e) = debouncer.watch(&dir, RecursiveMode::NonRecursive) {
+        warn!(dir = %dir.display(), error = %e, "cannot watch the configuration directory; reload with SIGHUP");
+        return None;
+    }
+    let schedules = dir.join("schedules.d");
+    if schedules.is_dir()
+        && let Err(e) = debouncer.watch(&schedules, RecursiveMode::NonRecursive)
+    {
+        warn!(dir = %schedules.display(), error = %e, "cannot watch schedules.d; reload with SIGHUP");
+    }
+    debug!(dir = %dir.display(), "watching the configuration directory");
+    Some(debouncer)
+}
+
+/// Each schedule's cursor: kept from `previous` (reload), else its last claimed fire time,
+/// else now (a new schedule does not catch up on fire times from before it existed).
+async fn init_cursors(
+    rt: &Runtime,
+    mut previous: HashMap<String, DateTime<Utc>>,
+) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
     let now = Utc::now();
     let mut cursors = HashMap::new();
     for s in &rt.plan.schedules {
-        let last = rt.store.last_fire(&s.name).await?;
-        cursors.insert(s.name.clone(), last.unwrap_or(now));
+        let cursor = match previous.remove(&s.name) {
+            Some(c) => c,
+            None => rt.store.last_fire(&s.name).await?.unwrap_or(now),
+        };
+        cursors.insert(s.name.clone(), cursor);
     }
     Ok(cursors)
 }
@@ -198,6 +484,7 @@ async fn claim_one(
 async fn dispatch(
     rt: &Runtime,
     inflight: &mut JoinSet<RunState>,
+    running: &mut HashMap<tokio::task::Id, RunRecord>,
     stop: &watch::Receiver<bool>,
 ) -> Result<(), StoreError> {
     let max = rt.plan.daemon.max_parallel_runs;
@@ -214,13 +501,16 @@ async fn dispatch(
         let run = rt.store.get(&run.id).await?;
         let rt2 = rt.clone();
         let stop = stop.clone();
-        inflight.spawn(async move { execute(&rt2, run, stop).await });
+        let record = run.clone();
+        let handle = inflight.spawn(async move { execute(&rt2, run, stop).await });
+        running.insert(handle.id(), record);
     }
     Ok(())
 }
 
 /// Fails (and requeues per policy) the running runs whose owner process is gone — after a
-/// crash, `kill -9` or power loss.
+/// crash, `kill -9` or power loss — and releases manual runs whose `reportd trigger`
+/// process died before they started.
 pub async fn reap_dead(rt: &Runtime) -> Result<(), StoreError> {
     let now = Utc::now();
     for run in rt.store.running().await? {

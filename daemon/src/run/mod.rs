@@ -53,6 +53,8 @@ pub struct Runtime {
     pub store: SqliteStore,
     pub host: PluginHost,
     pub owner: Owner,
+    /// The `reportd` executable workers are started from.
+    pub worker_exe: PathBuf,
     /// Catalog of each plugin used by a source, by plugin name.
     pub catalogs: Arc<BTreeMap<String, Catalog>>,
 }
@@ -62,7 +64,7 @@ impl Runtime {
     /// each schedule's report exists and its request validates. All problems are collected.
     pub async fn build(plan: Plan, worker_exe: PathBuf) -> Result<Self, BuildError> {
         let store = open_store(&plan).await?;
-        let host = PluginHost::new(plan.daemon.plugin_dirs.clone(), worker_exe);
+        let host = PluginHost::new(plan.daemon.plugin_dirs.clone(), worker_exe.clone());
         let catalogs = describe_all(&plan, &host)
             .await
             .map_err(BuildError::Plugins)?;
@@ -71,6 +73,7 @@ impl Runtime {
             store,
             host,
             owner: Owner::current(),
+            worker_exe,
             catalogs: Arc::new(catalogs),
         })
     }

@@ -242,6 +242,17 @@ pub struct RunRecord {
     pub deliveries: Vec<DeliveryRecord>,
 }
 
+/// A live `reportd` process as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    pub owner: String,
+    pub heartbeat_at: DateTime<Utc>,
+    pub config_loaded_at: Option<DateTime<Utc>>,
+    /// Errors of the last rejected reload (the process keeps its previous configuration).
+    pub config_error: Option<String>,
+    pub config_error_at: Option<DateTime<Utc>>,
+}
+
 /// Filter of `reportd status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
@@ -367,6 +378,21 @@ pub trait Store: Send + Sync + 'static {
         &self,
         owner: &str,
     ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
+
+    /// Records which configuration a process runs: `loaded_at` when a configuration was
+    /// (re)loaded, `error` the full text of a rejected reload (None clears it).
+    fn set_config_status(
+        &self,
+        owner: &str,
+        loaded_at: Option<DateTime<Utc>>,
+        error: Option<&str>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Processes whose heartbeat is at or after `fresh_since`.
+    fn instances(
+        &self,
+        fresh_since: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<InstanceRecord>>> + Send;
 
     /// One run by id or unique id prefix (at least 4 characters), with its deliveries:
     /// [`StoreError::NoSuchRun`] or [`StoreError::Ambiguous`] otherwise.

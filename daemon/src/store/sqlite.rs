@@ -24,8 +24,8 @@ use sqlx::sqlite::{
 };
 
 use super::{
-    DeliveryRecord, DeliveryState, FileInfo, Generated, ListFilter, NewRun, RunRecord, RunState,
-    Store, StoreError, StoreResult, Trigger,
+    DeliveryRecord, DeliveryState, FileInfo, Generated, InstanceRecord, ListFilter, NewRun,
+    RunRecord, RunState, Store, StoreError, StoreResult, Trigger,
 };
 use crate::code::ErrorInfo;
 
@@ -38,7 +38,13 @@ const MAX_CONNECTIONS: u32 = 4;
 
 /// Schema migrations, in order. A version is applied once, inside the migration
 /// transaction; never edit a released file, add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_instance_config.sql"),
+    ),
+];
 
 /// The schema version this build writes: the last migration's.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -670,6 +676,63 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await?;
         v.map(|v| time("instances.heartbeat_at", v)).transpose()
+    }
+
+    async fn set_config_status(
+        &self,
+        owner: &str,
+        loaded_at: Option<DateTime<Utc>>,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        let now = ms(Utc::now());
+        sqlx::query(
+            "INSERT INTO instances (owner, first_seen, heartbeat_at) VALUES (?1, ?2, ?2) \
+             ON CONFLICT (owner) DO NOTHING",
+        )
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query(
+            "UPDATE instances SET config_loaded_at = COALESCE(?2, config_loaded_at), \
+             config_error = ?3, config_error_at = CASE WHEN ?3 IS NULL THEN NULL ELSE ?4 END \
+             WHERE owner = ?1",
+        )
+        .bind(owner)
+        .bind(loaded_at.map(ms))
+        .bind(error)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn instances(&self, fresh_since: DateTime<Utc>) -> StoreResult<Vec<InstanceRecord>> {
+        let rows = sqlx::query(
+            "SELECT owner, heartbeat_at, config_loaded_at, config_error, config_error_at \
+             FROM instances WHERE heartbeat_at >= ?1 ORDER BY owner",
+        )
+        .bind(ms(fresh_since))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let opt_time = |col: &'static str, v: Option<i64>| v.map(|v| time(col, v)).transpose();
+            out.push(InstanceRecord {
+                owner: r.try_get("owner")?,
+                heartbeat_at: time("instances.heartbeat_at", r.try_get("heartbeat_at")?)?,
+                config_loaded_at: opt_time(
+                    "instances.config_loaded_at",
+                    r.try_get("config_loaded_at")?,
+                )?,
+                config_error: r.try_get("config_error")?,
+                config_error_at: opt_time(
+                    "instances.config_error_at",
+                    r.try_get("config_error_at")?,
+                )?,
+            });
+        }
+        Ok(out)
     }
 
     async fn get(&self, id_or_prefix: &str) -> StoreResult<RunRecord> {
