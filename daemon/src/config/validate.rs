@@ -171,10 +171,27 @@ pub(crate) fn config_dir(main_file: &Path) -> PathBuf {
 
 /// Drops `.` components (`/etc/reportd/./x` → `/etc/reportd/x`); `..` stays, since
 /// resolving it without the filesystem is wrong across symlinks.
+/// Lexical clean-up: drops `.` and folds `dir/..`, so logs and status entries show
+/// `/etc/reportd/../out` as `/etc/out`. (Lexical, like `realpath -s`: a `..` after a symlink
+/// is folded too, which is what someone reading the config file expects.)
 fn normalize(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .collect()
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|l| matches!(l, Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::ParentDir if out.has_root() => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `path` if absolute, else `base/path`.
@@ -563,6 +580,18 @@ pub(crate) fn read_retry(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn normalize_folds_dot_dot() {
+        assert_eq!(
+            normalize(Path::new("/work/config/../out")),
+            PathBuf::from("/work/out")
+        );
+        assert_eq!(normalize(Path::new("/a/./b/../../c")), PathBuf::from("/c"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/x"));
+        assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+    }
+
     use super::*;
 
     #[test]
