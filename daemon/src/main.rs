@@ -169,10 +169,21 @@ fn worker_exe() -> anyhow::Result<PathBuf> {
     std::env::current_exe().context("cannot find the reportd executable (needed to start workers)")
 }
 
-async fn runtime(plan: Plan) -> anyhow::Result<Result<Runtime, String>> {
+/// Loads the configuration and builds the runtime (store, plugins); `None` means the
+/// configuration or a plugin is invalid (already printed): exit 2.
+async fn load_runtime(path: &Path) -> anyhow::Result<Option<Runtime>> {
+    let Some(plan) = load(path) else {
+        return Ok(None);
+    };
+    for w in &plan.warnings {
+        tracing::warn!("{w}");
+    }
     match Runtime::build(plan, worker_exe()?).await {
-        Ok(rt) => Ok(Ok(rt)),
-        Err(reportd::run::BuildError::Plugins(msg)) => Ok(Err(msg)),
+        Ok(rt) => Ok(Some(rt)),
+        Err(reportd::run::BuildError::Plugins(msg)) => {
+            eprintln!("{msg}");
+            Ok(None)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -186,15 +197,8 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             cfg,
             period,
         } => {
-            let Some(plan) = load(&cfg.config) else {
+            let Some(rt) = load_runtime(&cfg.config).await? else {
                 return Ok(EXIT_CONFIG);
-            };
-            let rt = match runtime(plan).await? {
-                Ok(rt) => rt,
-                Err(msg) => {
-                    eprintln!("{msg}");
-                    return Ok(EXIT_CONFIG);
-                }
             };
             let run = reportd::run::trigger::trigger(&rt, &schedule, period.as_deref()).await?;
             print!("{}", reportd::present::show(&run, "pt-BR"));
@@ -280,15 +284,8 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             cfg,
             destination,
         } => {
-            let Some(plan) = load(&cfg.config) else {
+            let Some(rt) = load_runtime(&cfg.config).await? else {
                 return Ok(EXIT_CONFIG);
-            };
-            let rt = match runtime(plan).await? {
-                Ok(rt) => rt,
-                Err(msg) => {
-                    eprintln!("{msg}");
-                    return Ok(EXIT_CONFIG);
-                }
             };
             let record =
                 reportd::run::trigger::redeliver(&rt, &run, destination.as_deref()).await?;
@@ -304,20 +301,10 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
 }
 
 async fn cmd_run(path: &Path) -> anyhow::Result<u8> {
-    let Some(plan) = load(path) else {
+    let Some(rt) = load_runtime(path).await? else {
         return Ok(EXIT_CONFIG);
     };
-    for w in &plan.warnings {
-        tracing::warn!("{w}");
-    }
-    let drain = plan.daemon.shutdown_timeout;
-    let rt = match runtime(plan).await? {
-        Ok(rt) => rt,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return Ok(EXIT_CONFIG);
-        }
-    };
+    let drain = rt.plan.daemon.shutdown_timeout;
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     forward_signals(tx.clone())?;
     let options = reportd::run::daemon::Options {

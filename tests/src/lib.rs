@@ -167,6 +167,37 @@ pub fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::E
     None
 }
 
+/// A `[[schedule]]` on the `test` source delivering to `out`, one file per fire second,
+/// with a run retry policy of `retry` (a TOML inline table) and `extra` lines.
+pub fn schedule(name: &str, cron: &str, report: &str, retry: &str, extra: &str) -> String {
+    format!(
+        r#"
+[[schedule]]
+name = "{name}"
+cron = "{cron}"
+timezone = "UTC"
+source = "test"
+report = "{report}"
+period = "yesterday"
+filename = "{{schedule}}_{{fired_at:%H%M%S}}.csv"
+deliver = ["out"]
+retry = {retry}
+{extra}
+"#
+    )
+}
+
+/// A cron expression firing once, `secs` seconds from now (UTC, with seconds).
+pub fn once_in(secs: i64) -> String {
+    let at = std::time::SystemTime::now() + std::time::Duration::from_secs(secs.unsigned_abs());
+    let t = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!("{s} {m} {h} * * *")
+}
+
 /// The main config every process test uses: state and out inside the tree, plugins from the
 /// build, a `faulty` source and a local destination.
 pub fn base_config(extra: &str) -> String {

@@ -8,22 +8,10 @@ use std::time::{Duration, Instant};
 
 use reportd_tests::{Tree, base_config, signal, wait_exit, wait_until};
 
+const RETRY: &str = r#"{ attempts = 2, initial = "30s", max_delay = "30s", max_elapsed = "1m" }"#;
+
 fn schedule(name: &str, cron: &str, report: &str, extra: &str) -> String {
-    format!(
-        r#"
-[[schedule]]
-name = "{name}"
-cron = "{cron}"
-timezone = "UTC"
-source = "test"
-report = "{report}"
-period = "yesterday"
-filename = "{{schedule}}_{{fired_at:%H%M%S}}.csv"
-deliver = ["out"]
-retry = {{ attempts = 2, initial = "30s", max_delay = "30s", max_elapsed = "1m" }}
-{extra}
-"#
-    )
+    reportd_tests::schedule(name, cron, report, RETRY, extra)
 }
 
 fn runs_of(tree: &Tree, name: &str) -> usize {
@@ -118,31 +106,37 @@ fn bad_reload_keeps_the_old_configuration_and_a_good_one_applies() {
     assert!(wait_exit(&mut d, Duration::from_secs(20)).is_some_and(|s| s.success()));
 }
 
-/// Fires once, 2 s after start.
-fn once_cron() -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(2))
-        .format("%S %M %H * * *")
-        .to_string()
-}
-
-#[test]
-fn sigterm_lets_a_run_in_flight_finish() {
-    let tree =
-        Tree::new(&base_config("").replace("[daemon]", "[daemon]\nshutdown_timeout = \"20s\""));
+/// A daemon with `shutdown_timeout` running one `faulty.slow` run of `sleep_ms`; returns
+/// once that run is running.
+fn daemon_with_slow_run(shutdown_timeout: &str, sleep_ms: u64) -> (Tree, std::process::Child) {
+    let tree = Tree::new(&base_config("").replace(
+        "[daemon]",
+        &format!("[daemon]\nshutdown_timeout = \"{shutdown_timeout}\""),
+    ));
     tree.write(
         "schedules.d/a.toml",
         &schedule(
             "slow",
-            &once_cron(),
+            &reportd_tests::once_in(2),
             "faulty.slow",
-            "filters = { sleep_ms = 2500 }",
+            &format!("filters = {{ sleep_ms = {sleep_ms} }}"),
         ),
     );
-    let mut d = tree.spawn_daemon("d.log");
-    assert!(wait_until(Duration::from_secs(15), || tree
-        .status()
-        .iter()
-        .any(|r| r["state"] == "running")));
+    let d = tree.spawn_daemon("d.log");
+    assert!(
+        wait_until(Duration::from_secs(15), || tree
+            .status()
+            .iter()
+            .any(|r| r["state"] == "running")),
+        "{}",
+        tree.log("d.log")
+    );
+    (tree, d)
+}
+
+#[test]
+fn sigterm_lets_a_run_in_flight_finish() {
+    let (tree, mut d) = daemon_with_slow_run("20s", 2500);
     signal(&d, libc::SIGTERM);
     let st = wait_exit(&mut d, Duration::from_secs(25));
     assert!(st.is_some_and(|s| s.success()), "{}", tree.log("d.log"));
@@ -154,22 +148,7 @@ fn sigterm_lets_a_run_in_flight_finish() {
 
 #[test]
 fn sigterm_deadline_records_the_run_as_interrupted() {
-    let tree =
-        Tree::new(&base_config("").replace("[daemon]", "[daemon]\nshutdown_timeout = \"1s\""));
-    tree.write(
-        "schedules.d/a.toml",
-        &schedule(
-            "slow",
-            &once_cron(),
-            "faulty.slow",
-            "filters = { sleep_ms = 20000 }",
-        ),
-    );
-    let mut d = tree.spawn_daemon("d.log");
-    assert!(wait_until(Duration::from_secs(15), || tree
-        .status()
-        .iter()
-        .any(|r| r["state"] == "running")));
+    let (tree, mut d) = daemon_with_slow_run("1s", 20000);
     let t = Instant::now();
     signal(&d, libc::SIGTERM);
     let st = wait_exit(&mut d, Duration::from_secs(15));
@@ -189,22 +168,7 @@ fn sigterm_deadline_records_the_run_as_interrupted() {
 
 #[test]
 fn second_signal_stops_at_once() {
-    let tree =
-        Tree::new(&base_config("").replace("[daemon]", "[daemon]\nshutdown_timeout = \"60s\""));
-    tree.write(
-        "schedules.d/a.toml",
-        &schedule(
-            "slow",
-            &once_cron(),
-            "faulty.slow",
-            "filters = { sleep_ms = 30000 }",
-        ),
-    );
-    let mut d = tree.spawn_daemon("d.log");
-    assert!(wait_until(Duration::from_secs(15), || tree
-        .status()
-        .iter()
-        .any(|r| r["state"] == "running")));
+    let (tree, mut d) = daemon_with_slow_run("60s", 30000);
     let t = Instant::now();
     signal(&d, libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(500));

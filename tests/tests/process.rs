@@ -7,22 +7,10 @@ use std::time::Duration;
 
 use reportd_tests::{Tree, base_config, signal, wait_exit, wait_until};
 
+const RETRY: &str = r#"{ attempts = 3, initial = "1s", max_delay = "1s", max_elapsed = "1m" }"#;
+
 fn schedule(name: &str, cron: &str, report: &str, extra: &str) -> String {
-    format!(
-        r#"
-[[schedule]]
-name = "{name}"
-cron = "{cron}"
-timezone = "UTC"
-source = "test"
-report = "{report}"
-period = "yesterday"
-filename = "{{schedule}}_{{fired_at:%H%M%S}}.csv"
-deliver = ["out"]
-retry = {{ attempts = 3, initial = "1s", max_delay = "1s", max_elapsed = "1m" }}
-{extra}
-"#
-    )
+    reportd_tests::schedule(name, cron, report, RETRY, extra)
 }
 
 #[test]
@@ -78,8 +66,7 @@ fn two_daemons_on_one_store_run_each_fire_time_once() {
 fn kill_9_mid_run_then_restart_delivers_exactly_once() {
     let tree = Tree::new(&base_config(""));
     // Fire once, 3 s from now (UTC second/minute/hour), a report that takes 4 s.
-    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let cron = at.format("%S %M %H * * *").to_string();
+    let cron = reportd_tests::once_in(3);
     tree.write(
         "schedules.d/once.toml",
         &schedule(
