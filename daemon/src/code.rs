@@ -91,6 +91,17 @@ codes! {
         hint: "the server's TLS certificate is not trusted for this host name (expired, self-signed, wrong name or unknown CA); set `ca_file` to the CA that signed it";
     TlsHandshake = "TLS_HANDSHAKE", transient: false,
         hint: "the TLS handshake failed (protocol versions or ciphers do not match); check `tls` and `tls_max_version`";
+    // email
+    SmtpAuth = "SMTP_AUTH", transient: false,
+        hint: "the mail server refused the login (535); check `user` and the password secret, and that the account may send mail (some providers need an app password)";
+    SmtpRejected = "SMTP_REJECTED", transient: false,
+        hint: "the mail server refused the sender, a recipient or the message (5xx); the message has the server's reply: fix `from`/`to`/`cc`/`bcc`, or ask the mail administrator to allow this sender";
+    SmtpTemporary = "SMTP_TEMPORARY", transient: true,
+        hint: "the mail server answered with a temporary failure (4xx: greylisting, rate limit, busy); retried per the destination's retry policy";
+    SmtpSize = "SMTP_SIZE", transient: false,
+        hint: "the attachment is larger than `max_attachment_size` or the server's limit; set `oversize = \"zip\"` to send it compressed, raise `max_attachment_size` if the server allows, or deliver large reports by SFTP/FTP";
+    SmtpProtocol = "SMTP_PROTOCOL", transient: false,
+        hint: "the mail server did not behave as configured (no STARTTLS offered, no usable AUTH mechanism, unexpected reply); check `host`, `port` and `tls` (587 = starttls, 465 = implicit)";
     DestinationUnknown = "DESTINATION_UNKNOWN", transient: false,
         hint: "the destination is no longer in the configuration; restore it or deliver by hand";
     Internal = "INTERNAL", transient: false,

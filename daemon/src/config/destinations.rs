@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use super::dest_email::{EMAIL_KEYS, read_email};
 use super::plan::{DestinationKind, DestinationPlan, LocalPlan, RetryPolicy};
 use super::raw::{Diagnostics, Field, Table};
 use super::suggest;
@@ -20,16 +21,21 @@ const COMMON_KEYS: &[&str] = &["type", "timeout", "retry"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DestinationType {
     Local,
+    Email,
 }
 
 impl DestinationType {
     /// Every type with its TOML tag.
-    const ALL: &'static [(&'static str, DestinationType)] = &[("local", DestinationType::Local)];
+    const ALL: &'static [(&'static str, DestinationType)] = &[
+        ("local", DestinationType::Local),
+        ("email", DestinationType::Email),
+    ];
 
     /// The type-specific keys (besides [`COMMON_KEYS`]).
     fn keys(self) -> &'static [&'static str] {
         match self {
             DestinationType::Local => &["dir", "mode", "create_dir"],
+            DestinationType::Email => EMAIL_KEYS,
         }
     }
 
@@ -111,6 +117,7 @@ fn read_destination(
     let retry = read_retry(t.get("retry"), RetryPolicy::DELIVERY_DEFAULT, diags);
     let kind = match ty {
         DestinationType::Local => DestinationKind::Local(read_local(t, base, diags)?),
+        DestinationType::Email => DestinationKind::Email(Box::new(read_email(t, base, diags)?)),
     };
     Some(DestinationPlan {
         name: name.to_owned(),

@@ -104,12 +104,16 @@ pub struct DestinationPlan {
 pub enum DestinationKind {
     /// `type = "local"`: a directory on this machine.
     Local(LocalPlan),
+    /// `type = "email"`: an e-mail with the report attached, sent through an SMTP server.
+    /// Boxed: it is much larger than the other variants.
+    Email(Box<EmailPlan>),
 }
 
 impl DestinationKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             DestinationKind::Local(_) => "local",
+            DestinationKind::Email(_) => "email",
         }
     }
 }
@@ -123,6 +127,101 @@ pub struct LocalPlan {
     pub mode: u32,
     /// Create `dir` if missing (`create_dir`, default false).
     pub create_dir: bool,
+}
+
+/// `tls` of an e-mail destination: how the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailTls {
+    /// `"starttls"` (default, port 587): plain connect, then STARTTLS, which is required —
+    /// a server that does not offer it is an error, never a silent downgrade.
+    StartTls,
+    /// `"implicit"` (port 465, "SMTPS"): TLS from the first byte.
+    Implicit,
+    /// `"none"` (port 25): no encryption. Only by explicit choice; every delivery logs a
+    /// warning, and AUTH is refused unless `allow_plain_auth = true`.
+    None,
+}
+
+impl EmailTls {
+    /// The TOML spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailTls::StartTls => "starttls",
+            EmailTls::Implicit => "implicit",
+            EmailTls::None => "none",
+        }
+    }
+
+    /// The usual port of the mode: 587, 465 or 25.
+    pub fn default_port(self) -> u16 {
+        match self {
+            EmailTls::StartTls => 587,
+            EmailTls::Implicit => 465,
+            EmailTls::None => 25,
+        }
+    }
+}
+
+/// `oversize` of an e-mail destination: what to do with a report larger than
+/// `max_attachment_size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversize {
+    /// `"fail"` (default): the delivery fails with `SMTP_SIZE`; no mail is sent.
+    Fail,
+    /// `"zip"`: attach `<name>.zip` (deflate) instead; still too big → `SMTP_SIZE`.
+    Zip,
+}
+
+/// `type = "email"` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailPlan {
+    /// SMTP server name or IP address (`host`).
+    pub host: String,
+    /// SMTP port (`port`, default by `tls`: 587 starttls, 465 implicit, 25 none).
+    pub port: u16,
+    /// Connection protection (`tls = "starttls" | "implicit" | "none"`, default starttls).
+    pub tls: EmailTls,
+    /// Allow AUTH (the password) over a connection without TLS (`allow_plain_auth`,
+    /// default false; only meaningful with `tls = "none"`).
+    pub allow_plain_auth: bool,
+    /// PEM file of the CA(s) to trust for the server's certificate, in addition to the
+    /// system's roots (`ca_file`), e.g. a company's internal CA.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any server certificate (`insecure_skip_verify`, default false). Defeats TLS
+    /// against an active attacker; logged as a warning at every delivery.
+    pub insecure_skip_verify: bool,
+    /// Login name for SMTP AUTH (`user`); without it no AUTH is attempted.
+    pub user: Option<String>,
+    /// The password (`password`, `password_file`, `password_env` or
+    /// `password_credential`); required with `user`. Read at delivery time.
+    pub password: Option<crate::secret::SecretSource>,
+    /// Sender mailbox, RFC 5322 (`from = "Reports <reports@example.com>"`).
+    pub from: lettre::message::Mailbox,
+    /// Recipients (`to`, a string or a non-empty list of mailboxes).
+    pub to: Vec<lettre::message::Mailbox>,
+    /// Copy recipients (`cc`, optional list).
+    pub cc: Vec<lettre::message::Mailbox>,
+    /// Blind-copy recipients (`bcc`, optional list): they receive the mail but appear in
+    /// no header.
+    pub bcc: Vec<lettre::message::Mailbox>,
+    /// Where replies go (`reply_to`, optional mailbox).
+    pub reply_to: Option<lettre::message::Mailbox>,
+    /// Subject template (`subject`, default `"{report} — {period_start:%Y-%m-%d}"`).
+    /// Placeholders: `{schedule}`, `{report}`, `{run_id}`, `{file}`, `{rows}`, `{bytes}`,
+    /// `{period_start:FMT}`, `{period_end:FMT}`, `{period_last:FMT}` (FMT a chrono format,
+    /// default `%Y-%m-%d`); `{{`/`}}` for literal braces.
+    pub subject: crate::deliver::email::template::MailTemplate,
+    /// Plain-text body template (`body`, same placeholders; default: a short pt-BR and
+    /// English text naming the report, period, rows and file).
+    pub body: crate::deliver::email::template::MailTemplate,
+    /// Largest attachment sent as is, in bytes (`max_attachment_size`, a size such as
+    /// `"25MiB"`, default `"20MiB"`). Mind that base64 makes the mail about 4/3 larger.
+    pub max_attachment_size: u64,
+    /// What to do with a larger report (`oversize = "fail" | "zip"`, default fail).
+    pub oversize: Oversize,
+    /// Time allowed to open the TCP connection (`connect_timeout`, default 15s). The whole
+    /// send is bounded by the destination's `timeout`.
+    pub connect_timeout: Duration,
 }
 
 /// Retry with exponential backoff and full jitter.

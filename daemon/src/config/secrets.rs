@@ -20,6 +20,8 @@ pub(crate) const PASSWORD_KEYS: &[&str] = &[
 ];
 
 /// The keys of the `passphrase` secret (an encrypted private key's passphrase).
+// Used by the sftp destination (private key passphrases), merged separately.
+#[allow(dead_code)]
 pub(crate) const PASSPHRASE_KEYS: &[&str] = &[
     "passphrase",
     "passphrase_file",

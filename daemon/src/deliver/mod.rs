@@ -1,11 +1,12 @@
 //! Delivery of a generated report file to a destination.
 //!
-//! One module per destination type, named after the TOML `type` ([`local`]; `sftp`, `ftp`
-//! and `email` follow), behind one enum [`Destination`] with a `deliver` method. A
+//! One module per destination type, named after the TOML `type` ([`local`], [`email`];
+//! `sftp` and `ftp` follow), behind one enum [`Destination`] with a `deliver` method. A
 //! [`DeliveryError`] carries a stable [`Code`] and says whether it is transient; the shared
 //! [`retry`] policy decides when to try again. Every delivery is atomic: the file appears
 //! under its final name complete, or not at all.
 
+pub mod email;
 pub mod local;
 pub mod retry;
 
@@ -23,6 +24,24 @@ pub struct OutgoingFile {
     pub name: String,
     pub bytes: u64,
     pub sha256: String,
+    /// What the file is a report of, for destinations that describe it (the e-mail
+    /// subject and body). `None` when unknown; such destinations then write `?`.
+    pub context: Option<RunContext>,
+}
+
+/// The run a delivered file belongs to (filled in by the run module).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunContext {
+    pub schedule: String,
+    /// Report id, e.g. `telephony.service_level`.
+    pub report: String,
+    pub run_id: String,
+    /// Data rows in the file, when known.
+    pub rows: Option<u64>,
+    /// Start of the period, in the schedule's zone.
+    pub period_start: chrono::DateTime<chrono_tz::Tz>,
+    /// Exclusive end of the period, in the schedule's zone.
+    pub period_end: chrono::DateTime<chrono_tz::Tz>,
 }
 
 /// What a successful delivery reports.
@@ -76,6 +95,7 @@ impl DeliveryError {
 #[derive(Debug, Clone)]
 pub enum Destination {
     Local(local::LocalDest),
+    Email(email::EmailDest),
 }
 
 impl Destination {
@@ -83,6 +103,9 @@ impl Destination {
     pub fn from_plan(plan: &DestinationPlan) -> Self {
         match &plan.kind {
             DestinationKind::Local(l) => Destination::Local(local::LocalDest::new(l.clone())),
+            DestinationKind::Email(e) => {
+                Destination::Email(email::EmailDest::new((**e).clone(), plan.timeout))
+            }
         }
     }
 
@@ -90,6 +113,7 @@ impl Destination {
     pub async fn deliver(&self, file: &OutgoingFile) -> Result<Receipt, DeliveryError> {
         match self {
             Destination::Local(d) => d.deliver(file).await,
+            Destination::Email(d) => d.deliver(file).await,
         }
     }
 
@@ -98,6 +122,7 @@ impl Destination {
     pub async fn check(&self) -> Result<String, DeliveryError> {
         match self {
             Destination::Local(d) => d.check().await,
+            Destination::Email(d) => d.check().await,
         }
     }
 }

@@ -315,6 +315,7 @@ fn kept_file(run: &RunRecord) -> Option<OutgoingFile> {
         name: f.name.clone(),
         bytes: f.bytes,
         sha256: f.sha256.clone(),
+        context: None,
     })
 }
 
@@ -384,6 +385,7 @@ async fn generate(
         name: outcome.file.name,
         bytes: outcome.file.bytes,
         sha256: outcome.file.sha256,
+        context: None,
     })
 }
 

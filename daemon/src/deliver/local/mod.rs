@@ -159,6 +159,7 @@ mod tests {
             name: name.to_owned(),
             bytes: body.len() as u64,
             sha256: String::new(),
+            context: None,
         }
     }
 
