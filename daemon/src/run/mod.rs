@@ -21,7 +21,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 use crate::code::{Code, ErrorInfo};
 use crate::config::{Plan, SchedulePlan, StorePlan};
 use crate::deliver::retry::{deliver_with_retry, jittered};
-use crate::deliver::{Destination, OutgoingFile};
+use crate::deliver::{Destination, OutgoingFile, RunContext};
 use crate::plugin::{GenerateJob, PluginHost};
 use crate::render::filename::NameContext;
 use crate::schedule::period::Period;
@@ -315,8 +315,21 @@ fn kept_file(run: &RunRecord) -> Option<OutgoingFile> {
         name: f.name.clone(),
         bytes: f.bytes,
         sha256: f.sha256.clone(),
-        context: None,
+        context: Some(run_context(run, run.rows)),
     })
+}
+
+/// What templates (e-mail subject and body) may say about the run.
+fn run_context(run: &RunRecord, rows: Option<u64>) -> RunContext {
+    let period = run_period(run);
+    RunContext {
+        schedule: run.schedule.clone(),
+        report: run.report.clone(),
+        run_id: run.id.clone(),
+        rows,
+        period_start: period.start_local(),
+        period_end: period.end_local(),
+    }
 }
 
 async fn generate(
@@ -385,7 +398,7 @@ async fn generate(
         name: outcome.file.name,
         bytes: outcome.file.bytes,
         sha256: outcome.file.sha256,
-        context: None,
+        context: Some(run_context(run, Some(outcome.rows))),
     })
 }
 
