@@ -91,7 +91,10 @@ fn deb() -> &'static Path {
 /// The package extracted (`dpkg-deb -x`) into a fresh directory.
 fn extracted() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    run(Command::new("dpkg-deb").arg("-x").arg(deb()).arg(dir.path()));
+    run(Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(deb())
+        .arg(dir.path()));
     dir
 }
 
@@ -240,7 +243,11 @@ fn packaged_reportd_runs_and_checks_the_example_configuration() {
     );
     // 06:00 in São Paulo (UTC-3) is 09:00 UTC: five next fire times.
     assert_eq!(stdout.matches("06:00:00 -03   ").count(), 5, "{stdout}");
-    assert!(text(&out.stderr).contains("telephony"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("telephony"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // With the packaged plugin directory and an existing queue_log (what an installed
     // host with Asterisk has), the packaged binary accepts it all.
@@ -257,7 +264,10 @@ fn packaged_reportd_runs_and_checks_the_example_configuration() {
     let adapted = original
         .replace(
             "[daemon]\n",
-            &format!("[daemon]\nplugin_dir = {:?}\n", plugins.display().to_string()),
+            &format!(
+                "[daemon]\nplugin_dir = {:?}\n",
+                plugins.display().to_string()
+            ),
         )
         .replace(
             "queue_log = \"/var/log/asterisk/queue_log\"",
@@ -303,8 +313,11 @@ fn packaged_plugin_loads_under_memory_deny_write_execute() {
     const PF_X: u32 = 1;
     const PF_W: u32 = 2;
     let root = extracted();
-    let elf =
-        std::fs::read(root.path().join("usr/lib/reportd/plugins/libreportd_telephony.so")).unwrap();
+    let elf = std::fs::read(
+        root.path()
+            .join("usr/lib/reportd/plugins/libreportd_telephony.so"),
+    )
+    .unwrap();
     let headers = program_headers(&elf);
     let loads: Vec<_> = headers.iter().filter(|(t, _)| *t == PT_LOAD).collect();
     assert!(!loads.is_empty());
@@ -335,7 +348,10 @@ fn unit_is_notify_typed_verifies_clean_and_keeps_its_exposure() {
     let s = unit_settings(&unit);
     for (key, value) in [
         ("Type", "notify"),
-        ("ExecStart", "/usr/bin/reportd run --config /etc/reportd/reportd.toml"),
+        (
+            "ExecStart",
+            "/usr/bin/reportd run --config /etc/reportd/reportd.toml",
+        ),
         ("ExecReload", "/bin/kill -HUP $MAINPID"),
         ("RestartPreventExitStatus", "2"),
         ("Restart", "on-failure"),
@@ -352,8 +368,14 @@ fn unit_is_notify_typed_verifies_clean_and_keeps_its_exposure() {
     ] {
         assert_eq!(s.get(key).map(String::as_str), Some(value), "{key}");
     }
-    assert!(!s.contains_key("PrivateNetwork"), "outbound network is needed");
-    assert!(!s.contains_key("IPAddressDeny"), "outbound network is needed");
+    assert!(
+        !s.contains_key("PrivateNetwork"),
+        "outbound network is needed"
+    );
+    assert!(
+        !s.contains_key("IPAddressDeny"),
+        "outbound network is needed"
+    );
 
     // verify needs the ExecStart binary: a copy of the unit pointing at the built one.
     let dir = tempfile::tempdir().unwrap();
@@ -401,8 +423,7 @@ fn sysusers_and_tmpfiles_make_the_user_and_the_state_directory() {
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     std::fs::write(root.path().join("etc/passwd"), "").unwrap();
     std::fs::write(root.path().join("etc/group"), "").unwrap();
-    run(Command::new("systemd-sysusers")
-        .arg(format!("--root={}", root.path().display())));
+    run(Command::new("systemd-sysusers").arg(format!("--root={}", root.path().display())));
     let passwd = std::fs::read_to_string(root.path().join("etc/passwd")).unwrap();
     let line = passwd
         .lines()
