@@ -17,10 +17,13 @@
 //! * [`present`] — how status entries are shown (`reportd status`, `reportd show`).
 //! * [`code`] — stable error codes with hints, shared by every layer.
 //! * [`secret`] — secrets that never print.
+//! * [`systemd`] — the `sd_notify` protocol (ready, status, reload, watchdog).
+//! * [`logging`] — journald (structured fields) or text/JSON on stderr.
 
 pub mod code;
 pub mod config;
 pub mod deliver;
+pub mod logging;
 pub mod plugin;
 pub mod present;
 pub mod render;

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::Utc;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use reportd::config::{self, Plan};
+use reportd::logging::LogFormat;
 use reportd::run::Runtime;
 use reportd::store::{ListFilter, RunState, Store};
 
@@ -25,15 +26,10 @@ const EXIT_CONFIG: u8 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    /// Where logs go: `journald` (structured fields), `text` or `json` on stderr; `auto`
+    /// uses the journal when systemd connected stderr to it, else text.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
     log_format: LogFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(clap::Args, Clone)]
@@ -142,16 +138,7 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("REPORTD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    reportd::logging::init(format);
 }
 
 /// Loads the configuration, printing every error; `None` means exit 2.

@@ -241,14 +241,17 @@ fn status_line(rt: &Runtime, in_flight: usize) -> String {
         .schedules
         .iter()
         .filter(|s| s.enabled)
-        .filter_map(|s| s.cron.next_after(now, s.timezone).map(|t| (t, &s.name)))
-        .min();
+        .filter_map(|s| {
+            s.cron
+                .next_after(now, s.timezone)
+                .map(|t| (t, s.name.as_str(), s.timezone))
+        })
+        .min_by_key(|(t, _, _)| *t);
     match next {
-        Some((t, name)) => format!(
-            "{in_flight} run(s) in flight; next: {name} at {}",
-            t.format("%Y-%m-%d %H:%M:%S UTC")
-        ),
-        None => format!("{in_flight} run(s) in flight; no enabled schedule"),
+        Some((t, name, tz)) => {
+            crate::systemd::status_line(Some((name, &t.with_timezone(&tz))), in_flight)
+        }
+        None => crate::systemd::status_line::<chrono_tz::Tz>(None, in_flight),
     }
 }
 

@@ -269,13 +269,13 @@ pub async fn fail_or_requeue(rt: &Runtime, run: &RunRecord, e: ErrorInfo) -> Run
     if e.is_transient() && run.attempt < run.max_attempts.max(1) {
         let delay = jittered(&policy, run.attempt);
         let not_before = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-        warn!(code = %e.code, error = %e.message, retry_in = ?delay, "run failed; will retry");
+        warn!(error_code = %e.code, error = %e.message, retry_in = ?delay, "run failed; will retry");
         match rt.store.requeue(&run.id, not_before, &e).await {
             Ok(()) => return RunState::Queued,
             Err(err) => error!(error = %err, "cannot requeue the run"),
         }
     }
-    error!(code = %e.code, error = %e.message, "run failed");
+    error!(error_code = %e.code, error = %e.message, "run failed");
     finish(rt, run, RunState::Failed, Some(&e)).await
 }
 
@@ -380,7 +380,7 @@ async fn generate(
     };
     let outcome = rt.host.generate(&job, schedule.timeout, cancel).await?;
     for w in &outcome.warnings {
-        warn!(code = %w.code, count = w.count, "{}", w.message);
+        warn!(warning_code = %w.code, count = w.count, "{}", w.message);
     }
     let generated = Generated {
         file: outcome.file.clone(),
@@ -444,8 +444,8 @@ pub async fn deliver_pending(
                 let dest = Destination::from_plan(&plan);
                 let attempted = deliver_with_retry(&dest, &file, &plan.retry, plan.timeout, |n, e, delay| {
                     match delay {
-                        Some(d) => warn!(attempt = n, code = %e.code, error = %e.message, retry_in = ?d, "delivery failed; retrying"),
-                        None => error!(attempt = n, code = %e.code, error = %e.message, "delivery failed"),
+                        Some(d) => warn!(delivery_attempt = n, error_code = %e.code, error = %e.message, retry_in = ?d, "delivery failed; retrying"),
+                        None => error!(delivery_attempt = n, error_code = %e.code, error = %e.message, "delivery failed"),
                     }
                 })
                 .await;

@@ -69,12 +69,24 @@ fn pid_alive(pid: u32) -> bool {
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// The host name from gethostname(2) (not /proc, which `ProcSubset=pid` hides under the
+/// shipped unit — every daemon would otherwise call itself "localhost").
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_owned())
-        .ok()
-        .filter(|s| !s.is_empty() && !s.contains(':'))
-        .unwrap_or_else(|| "localhost".to_owned())
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success
+    // (and we stop at the buffer end regardless).
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let name = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).trim().to_owned()
+    } else {
+        String::new()
+    };
+    if name.is_empty() || name.contains(':') {
+        "localhost".to_owned()
+    } else {
+        name
+    }
 }
 
 #[cfg(test)]
