@@ -55,7 +55,7 @@ fn classify(base: &str, name: &str) -> Option<Rotation> {
 fn unreadable(path: &Path, e: &io::Error) -> PluginError {
     PluginError::new(
         "SOURCE_UNREADABLE",
-        format!("cannot read queue_log {}: {e}", path.display()),
+        format!("cannot read {}: {e}", path.display()),
         "check the source's queue_log path and that the reportd user may read it \
          (e.g. add it to the asterisk group)",
     )

@@ -70,31 +70,98 @@ pub struct Counters {
     pub abandoned: u64,
     pub abandoned_in_sl: u64,
     pub unanswered_other: u64,
+    /// Σ CONNECT holdtime of answered entries, ms.
+    pub answered_wait_ms: u64,
+    /// Σ wait of abandoned entries, ms.
+    pub abandon_wait_ms: u64,
+    /// Σ wait of the `unanswered_other` entries, ms.
+    pub other_wait_ms: u64,
+    /// Σ talk time of answered entries with a known end, ms.
+    pub talk_ms: u64,
+    /// Answered entries with a known end (the talk-time denominator).
+    pub talked: u64,
+}
+
+fn s_to_ms(s: i64) -> u64 {
+    u64::try_from(s).unwrap_or(0).saturating_mul(1000)
+}
+
+/// `sum / n` rounded to whole ms, 0 when `n` is 0, as a duration cell.
+pub fn avg_ms(sum: u64, n: u64) -> i64 {
+    (sum + n / 2)
+        .checked_div(n)
+        .map_or(0, |v| i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// A count as an integer cell.
+pub fn int(n: u64) -> Value<'static> {
+    Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// A ms total as a duration cell.
+pub fn dur(ms: u64) -> Value<'static> {
+    Value::Duration(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
 impl Counters {
-    fn add(&mut self, class: Class) {
+    /// Counts `entry`, classified as `class`.
+    pub fn add(&mut self, class: Class, entry: &QueueEntry) {
         match class {
             Class::Answered { in_sl } => {
                 self.offered += 1;
                 self.answered += 1;
                 self.answered_in_sl += u64::from(in_sl);
+                if let Outcome::Answered {
+                    holdtime_s,
+                    completion,
+                    ..
+                } = &entry.outcome
+                {
+                    self.answered_wait_ms += s_to_ms(*holdtime_s);
+                    if let Some(c) = completion {
+                        self.talk_ms += s_to_ms(c.talk_s);
+                        self.talked += 1;
+                    }
+                }
             }
             Class::Abandoned { in_sl } => {
                 self.offered += 1;
                 self.abandoned += 1;
                 self.abandoned_in_sl += u64::from(in_sl);
+                if let Outcome::Left { wait_s, .. } = &entry.outcome {
+                    self.abandon_wait_ms += s_to_ms(*wait_s);
+                }
             }
             Class::Other => {
                 self.offered += 1;
                 self.unanswered_other += 1;
+                if let Outcome::Left { wait_s, .. } = &entry.outcome {
+                    self.other_wait_ms += s_to_ms(*wait_s);
+                }
             }
             Class::Unfinished => self.offered += 1,
             Class::Excluded => {}
         }
     }
 
-    fn merge(&mut self, o: &Counters) {
+    /// Score-style "abandoned": every offered call not answered (so that
+    /// `received = answered + abandoned`, REPORTS.md §2).
+    pub fn not_answered(&self) -> u64 {
+        self.offered - self.answered
+    }
+
+    /// Σ wait of every offered entry with a known end, ms.
+    pub fn wait_all_ms(&self) -> u64 {
+        self.answered_wait_ms + self.abandon_wait_ms + self.other_wait_ms
+    }
+
+    /// Adds another cell's counters.
+    pub fn merge(&mut self, o: &Counters) {
+        self.answered_wait_ms += o.answered_wait_ms;
+        self.abandon_wait_ms += o.abandon_wait_ms;
+        self.other_wait_ms += o.other_wait_ms;
+        self.talk_ms += o.talk_ms;
+        self.talked += o.talked;
         self.offered += o.offered;
         self.answered += o.answered;
         self.answered_in_sl += o.answered_in_sl;
@@ -190,7 +257,7 @@ impl<'j> Report<'j> {
                     self.detail.push(DetailRow { entry });
                 }
             }
-            ReportKind::ServiceLevel | ReportKind::AbandonmentRate => {
+            _ => {
                 if class == Class::Excluded {
                     return;
                 }
@@ -204,7 +271,10 @@ impl<'j> Report<'j> {
                         id
                     }
                 };
-                self.cells.entry((bucket, qid)).or_default().add(class);
+                self.cells
+                    .entry((bucket, qid))
+                    .or_default()
+                    .add(class, &entry);
             }
         }
     }
@@ -255,7 +325,6 @@ impl<'j> Report<'j> {
         c: &Counters,
         threshold_ms: Option<u64>,
     ) -> Result<(), Cancelled> {
-        let int = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
         let mut cells = vec![
             Value::Text(queue),
             Value::DateTime(bucket),
@@ -272,7 +341,19 @@ impl<'j> Report<'j> {
                 }));
                 cells.push(Value::Float(c.pct_sl(self.job.settings.sl_variant)));
             }
-            _ => cells.push(Value::Float(c.pct_abandon())),
+            ReportKind::AbandonmentRate => cells.push(Value::Float(c.pct_abandon())),
+            ReportKind::AvgTimeToAbandon => {
+                cells.push(dur(c.abandon_wait_ms));
+                cells.push(Value::Duration(avg_ms(c.abandon_wait_ms, c.abandoned)));
+            }
+            ReportKind::AvgQueueWait => {
+                cells.push(dur(c.answered_wait_ms));
+                cells.push(Value::Duration(avg_ms(c.answered_wait_ms, c.answered)));
+            }
+            _ => {
+                cells.push(dur(c.talk_ms));
+                cells.push(Value::Duration(avg_ms(c.talk_ms, c.talked)));
+            }
         }
         sink.row(&cells)
     }

@@ -44,6 +44,36 @@ pub struct ScanOptions<'a> {
     pub end_utc: i64,
     /// Only these queues; `None` = all.
     pub queues: Option<&'a BTreeSet<String>>,
+    /// Keep answered entries open until COMPLETECALLER/COMPLETEAGENT/TRANSFER (talk time);
+    /// otherwise they are finished at CONNECT.
+    pub track_talk: bool,
+    /// Pass every line inside the read window to [`Consumer::line`].
+    pub raw_lines: bool,
+}
+
+/// Receives what the scan finds.
+pub trait Consumer {
+    /// One finished queue entry of the period.
+    fn entry(&mut self, entry: QueueEntry);
+    /// Every line in the read window, in file order (only with `raw_lines`).
+    fn line(&mut self, _line: &crate::queue_log::Line<'_>) {}
+}
+
+impl<F: FnMut(QueueEntry)> Consumer for F {
+    fn entry(&mut self, entry: QueueEntry) {
+        self(entry);
+    }
+}
+
+/// How an answered entry's conversation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// COMPLETECALLER, COMPLETEAGENT, TRANSFER, BLINDTRANSFER or ATTENDEDTRANSFER.
+    pub event: &'static str,
+    /// Unix seconds of the completion line.
+    pub at: i64,
+    /// Talk time (calltime field; from the timestamps when an old line lacks it).
+    pub talk_s: i64,
 }
 
 /// The unanswered exits other than ABANDON.
@@ -70,8 +100,16 @@ impl ExitKind {
 /// How a queue entry ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// CONNECT: an agent answered after `holdtime_s` in the queue.
-    Answered { at: i64, holdtime_s: i64 },
+    /// CONNECT: `agent` answered after `holdtime_s` in the queue.
+    Answered {
+        at: i64,
+        holdtime_s: i64,
+        agent: Box<str>,
+        /// CONNECT data3 (ring time of the answering attempt), when present.
+        ring_s: Option<i64>,
+        /// The end of the conversation; `None` when not tracked or not in the input.
+        completion: Option<Completion>,
+    },
     /// ABANDON, or one of the [`ExitKind`] exits (`exit` is then `Some`).
     Left {
         at: i64,
@@ -127,6 +165,8 @@ pub struct ScanStats {
     pub malformed_examples: Vec<String>,
     /// Entries still waiting when the input ended.
     pub unfinished: u64,
+    /// Newest time of any valid line read (Unix seconds), for the readiness check.
+    pub newest_time: Option<i64>,
 }
 
 fn cancelled() -> PluginError {
@@ -139,7 +179,7 @@ pub fn scan(
     files: &[SourceFile],
     opts: &ScanOptions<'_>,
     sink: &mut dyn Sink,
-    on_entry: &mut dyn FnMut(QueueEntry),
+    on_entry: &mut dyn Consumer,
 ) -> Result<ScanStats, PluginError> {
     let window_start = opts.start_utc - LOOKBEHIND_S;
     let window_end = opts.end_utc + LOOKAHEAD_S;
@@ -147,6 +187,8 @@ pub fn scan(
     let done = Rc::new(Cell::new(0u64));
     let mut stats = ScanStats::default();
     let mut open: HashMap<Box<str>, OpenCall> = HashMap::new();
+    // Answered entries waiting for their COMPLETE*/TRANSFER line (only with track_talk).
+    let mut talking: HashMap<Box<str>, QueueEntry> = HashMap::new();
     let mut buf = Vec::with_capacity(512);
 
     for file in files {
@@ -195,6 +237,9 @@ pub fn scan(
                 }
                 continue;
             };
+            if stats.newest_time.is_none_or(|n| line.time > n) {
+                stats.newest_time = Some(line.time);
+            }
             if line.time > window_end {
                 past_window += 1;
                 if past_window >= STOP_AFTER_LINES_PAST {
@@ -205,6 +250,9 @@ pub fn scan(
             past_window = 0;
             if line.time < window_start {
                 continue;
+            }
+            if opts.raw_lines {
+                on_entry.line(&line);
             }
             match line.event {
                 "ENTERQUEUE" => {
@@ -223,7 +271,7 @@ pub fn scan(
                     // exit in between: the first stay's end was lost; count it unfinished.
                     if let Some((key, prev)) = open.remove_entry(line.key) {
                         stats.unfinished += 1;
-                        on_entry(finish(key, prev, Outcome::Unfinished));
+                        on_entry.entry(finish(key, prev, Outcome::Unfinished));
                     }
                     open.insert(line.key.into(), call);
                 }
@@ -235,14 +283,31 @@ pub fn scan(
                         let outcome = Outcome::Answered {
                             at: line.time,
                             holdtime_s,
+                            agent: line.agent.into(),
+                            ring_s: line.data_int(3),
+                            completion: None,
                         };
-                        on_entry(finish(key, call, outcome));
+                        if opts.track_talk {
+                            let entry = finish(key, call, outcome);
+                            talking.insert(entry.key.clone(), entry);
+                        } else {
+                            on_entry.entry(finish(key, call, outcome));
+                        }
+                    }
+                }
+                "COMPLETECALLER" | "COMPLETEAGENT" | "TRANSFER" | "BLINDTRANSFER"
+                | "ATTENDEDTRANSFER" => {
+                    if let Some(mut entry) = talking.remove(line.key) {
+                        if let Outcome::Answered { at, completion, .. } = &mut entry.outcome {
+                            *completion = Some(completed(&line, *at));
+                        }
+                        on_entry.entry(entry);
                     }
                 }
                 "ABANDON" | "EXITWITHTIMEOUT" | "EXITEMPTY" | "WITHDRAW" | "EXITWITHKEY" => {
                     if let Some((key, call)) = open.remove_entry(line.key) {
                         let outcome = left(&line, call.entered_at);
-                        on_entry(finish(key, call, outcome));
+                        on_entry.entry(finish(key, call, outcome));
                     }
                 }
                 _ => {}
@@ -255,7 +320,13 @@ pub fn scan(
     rest.sort_by(|a, b| (a.1.entered_at, &a.0).cmp(&(b.1.entered_at, &b.0)));
     stats.unfinished += rest.len() as u64;
     for (key, call) in rest {
-        on_entry(finish(key, call, Outcome::Unfinished));
+        on_entry.entry(finish(key, call, Outcome::Unfinished));
+    }
+    // Answered calls whose end was not in the input: talk time unknown.
+    let mut talk_rest: Vec<QueueEntry> = talking.into_values().collect();
+    talk_rest.sort_by(|a, b| (a.entered_at, &a.key).cmp(&(b.entered_at, &b.key)));
+    for entry in talk_rest {
+        on_entry.entry(entry);
     }
     Ok(stats)
 }
@@ -289,5 +360,26 @@ fn left(line: &crate::queue_log::Line<'_>, entered_at: i64) -> Outcome {
         key: key.filter(|k| !k.is_empty()).map(Into::into),
         position: line.data_int(pos),
         orig_position: line.data_int(orig),
+    }
+}
+
+/// The completion of a conversation from a COMPLETE*/TRANSFER line. The calltime field's
+/// position depends on the event (ATTENDEDTRANSFER `LINK` has one more field); lines from
+/// old versions without it fall back to the time since CONNECT.
+fn completed(line: &crate::queue_log::Line<'_>, connected_at: i64) -> Completion {
+    let (event, field) = match line.event {
+        "COMPLETECALLER" => ("COMPLETECALLER", 2),
+        "COMPLETEAGENT" => ("COMPLETEAGENT", 2),
+        "TRANSFER" => ("TRANSFER", 4),
+        "BLINDTRANSFER" => ("BLINDTRANSFER", 4),
+        _ if line.data(1) == "LINK" => ("ATTENDEDTRANSFER", 5),
+        _ => ("ATTENDEDTRANSFER", 4),
+    };
+    Completion {
+        event,
+        at: line.time,
+        talk_s: line
+            .data_int(field)
+            .unwrap_or((line.time - connected_at).max(0)),
     }
 }

@@ -89,12 +89,39 @@ impl Bucket {
     }
 }
 
+/// Column order of the CDR CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CdrFormat {
+    /// cdr_csv `Master.csv`: 16, 18 or 21 columns, detected per line.
+    CdrCsv,
+    /// cdr_custom default mapping (19 columns, `cdr_custom.conf.sample`).
+    CdrCustom,
+}
+
+/// Default `inbound_contexts` (FreePBX/Issabel trunk contexts).
+pub const DEFAULT_INBOUND_CONTEXTS: [&str; 5] = [
+    "from-trunk",
+    "from-pstn",
+    "from-external",
+    "from-did-direct",
+    "ext-did",
+];
+
 /// The `[sources.X]` settings of a telephony source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The current queue_log file (absolute, or relative to the process when the host gave
-    /// no `config_dir`).
-    pub queue_log: PathBuf,
+    /// no `config_dir`). Required by every report but `calls_list`.
+    pub queue_log: Option<PathBuf>,
+    /// The current CDR CSV file. Required by `calls_list`.
+    pub cdr: Option<PathBuf>,
+    pub cdr_format: CdrFormat,
+    /// dcontexts whose calls are inbound.
+    pub inbound_contexts: Vec<String>,
+    /// Question id of the NPS question in SURVEY events.
+    pub nps_question: String,
+    /// Warn when the period is not closed yet.
+    pub readiness_warn: bool,
     /// Default service-level threshold, ms.
     pub sl_threshold_ms: u64,
     /// Per-queue thresholds, ms.
@@ -126,6 +153,14 @@ pub struct Params {
     pub portfolio: Option<String>,
     /// Accepted parameters that queue_log cannot filter on: `(name, value as given)`.
     pub ignored: Vec<(String, String)>,
+    /// Label copied into `company` columns.
+    pub company: Option<String>,
+    /// Label copied into `campaign` columns.
+    pub campaign: Option<String>,
+    /// agent_performance: `TMO` or `Contestadas`.
+    pub metric: Option<String>,
+    /// ivr_survey: the survey name.
+    pub ivr_name: Option<String>,
 }
 
 /// A checked request, ready to generate.
@@ -139,11 +174,19 @@ pub struct Job {
     pub start_utc: i64,
     /// Period end, Unix seconds (exclusive).
     pub end_utc: i64,
+    /// Where the scan starts tracking calls: the period start, or the 1st of the month for
+    /// `daily_summary` (month to date).
+    pub scan_start_utc: i64,
 }
 
 /// Source setting names besides the host-added `config_dir`.
-pub const SOURCE_KEYS: [&str; 6] = [
+pub const SOURCE_KEYS: [&str; 11] = [
     "queue_log",
+    "cdr",
+    "cdr_format",
+    "inbound_contexts",
+    "nps_question",
+    "readiness",
     "sl_threshold",
     "sl_thresholds",
     "sl_variant",
@@ -152,13 +195,17 @@ pub const SOURCE_KEYS: [&str; 6] = [
 ];
 
 /// Report parameter names.
-pub const PARAM_KEYS: [&str; 6] = [
+pub const PARAM_KEYS: [&str; 10] = [
     "queue",
     "bucket",
     "portfolio",
     "channel",
     "event_type",
     "user",
+    "company",
+    "campaign",
+    "metric",
+    "ivr_name",
 ];
 
 /// Parameters accepted for compatibility with the catalog but not applicable to queue_log.
@@ -211,6 +258,39 @@ fn resolve_path(raw: &str, source: &Map<String, Json>) -> PathBuf {
     }
 }
 
+/// An optional path setting whose directory must exist.
+fn path_setting(
+    source: &Map<String, Json>,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<PathBuf> {
+    let field = format!("source.{key}");
+    let raw = string(source.get(key)?, &field, problems)?;
+    if raw.is_empty() {
+        problems.push(Problem::new(&field, "empty path", ""));
+        return None;
+    }
+    let path = resolve_path(raw, source);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if dir.is_dir() {
+        Some(path)
+    } else {
+        problems.push(Problem::new(
+            &field,
+            format!("directory {} does not exist", dir.display()),
+            if key == "cdr" {
+                "point cdr at Asterisk's Master.csv, usually /var/log/asterisk/cdr-csv/Master.csv"
+            } else {
+                "point queue_log at Asterisk's queue_log file, usually /var/log/asterisk/queue_log"
+            },
+        ));
+        None
+    }
+}
+
 fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Option<Settings> {
     for key in source.keys() {
         if key != CONFIG_DIR_KEY && !SOURCE_KEYS.contains(&key.as_str()) {
@@ -223,39 +303,62 @@ fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Op
     }
     let before = problems.len();
 
-    let queue_log = match source.get("queue_log") {
-        None => {
+    let queue_log = path_setting(source, "queue_log", problems);
+    let cdr = path_setting(source, "cdr", problems);
+    let cdr_format = match source
+        .get("cdr_format")
+        .map(|v| string(v, "source.cdr_format", problems))
+    {
+        None => Some(CdrFormat::CdrCsv),
+        Some(Some("cdr_csv")) => Some(CdrFormat::CdrCsv),
+        Some(Some("cdr_custom")) => Some(CdrFormat::CdrCustom),
+        Some(Some(other)) => {
             problems.push(Problem::new(
-                "source.queue_log",
-                "missing required setting",
-                "queue_log = \"/var/log/asterisk/queue_log\"",
+                "source.cdr_format",
+                format!("unknown CDR format {other:?}"),
+                "one of: cdr_csv, cdr_custom",
             ));
             None
         }
-        Some(v) => match string(v, "source.queue_log", problems) {
-            Some("") => {
-                problems.push(Problem::new("source.queue_log", "empty path", ""));
-                None
-            }
-            Some(raw) => {
-                let path = resolve_path(raw, source);
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                if dir.is_dir() {
-                    Some(path)
-                } else {
-                    problems.push(Problem::new(
-                        "source.queue_log",
-                        format!("directory {} does not exist", dir.display()),
-                        "point queue_log at Asterisk's queue_log file, usually /var/log/asterisk/queue_log",
-                    ));
-                    None
-                }
-            }
-            None => None,
-        },
+        Some(None) => None,
+    };
+    let inbound_contexts = match source.get("inbound_contexts") {
+        None => DEFAULT_INBOUND_CONTEXTS.map(str::to_owned).to_vec(),
+        Some(Json::Array(items)) if items.iter().all(Json::is_string) => items
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(other) => {
+            problems.push(Problem::new(
+                "source.inbound_contexts",
+                format!("expected a list of context names, got {other}"),
+                "inbound_contexts = [\"from-trunk\", \"from-pstn\"]",
+            ));
+            Vec::new()
+        }
+    };
+    let nps_question = match source.get("nps_question") {
+        None => "nps".to_owned(),
+        Some(v) => string(v, "source.nps_question", problems)
+            .unwrap_or("nps")
+            .to_owned(),
+    };
+    let readiness_warn = match source
+        .get("readiness")
+        .map(|v| string(v, "source.readiness", problems))
+    {
+        None | Some(Some("warn")) => Some(true),
+        Some(Some("off")) => Some(false),
+        Some(Some(other)) => {
+            problems.push(Problem::new(
+                "source.readiness",
+                format!("unknown readiness mode {other:?}"),
+                "one of: warn, off (waiting for the data is a daemon feature, not yet available)",
+            ));
+            None
+        }
+        Some(None) => None,
     };
 
     let sl_threshold_ms = match source.get("sl_threshold") {
@@ -321,7 +424,12 @@ fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Op
         return None;
     }
     Some(Settings {
-        queue_log: queue_log?,
+        queue_log,
+        cdr,
+        cdr_format: cdr_format?,
+        inbound_contexts,
+        nps_question,
+        readiness_warn: readiness_warn?,
         sl_threshold_ms: sl_threshold_ms?,
         sl_thresholds,
         sl_variant: sl_variant?,
@@ -337,6 +445,10 @@ fn parse_params(params: &Map<String, Json>, problems: &mut Vec<Problem>) -> Opti
         bucket: Bucket::Period,
         portfolio: None,
         ignored: Vec::new(),
+        company: None,
+        campaign: None,
+        metric: None,
+        ivr_name: None,
     };
     for (key, v) in params {
         let field = format!("params.{key}");
@@ -370,9 +482,28 @@ fn parse_params(params: &Map<String, Json>, problems: &mut Vec<Problem>) -> Opti
                     }
                 }
             }
-            "portfolio" => {
+            "portfolio" | "company" | "campaign" | "ivr_name" => {
                 if let Some(s) = string(v, &field, problems) {
-                    out.portfolio = Some(s.to_owned());
+                    let slot = match key.as_str() {
+                        "portfolio" => &mut out.portfolio,
+                        "company" => &mut out.company,
+                        "campaign" => &mut out.campaign,
+                        _ => &mut out.ivr_name,
+                    };
+                    *slot = Some(s.to_owned());
+                }
+            }
+            "metric" => {
+                if let Some(s) = string(v, &field, problems) {
+                    if s == "TMO" || s == "Contestadas" {
+                        out.metric = Some(s.to_owned());
+                    } else {
+                        problems.push(Problem::new(
+                            &field,
+                            format!("unknown metric {s:?}"),
+                            "one of: TMO, Contestadas",
+                        ));
+                    }
                 }
             }
             k if IGNORED_PARAMS.contains(&k) => {
@@ -391,8 +522,17 @@ fn parse_params(params: &Map<String, Json>, problems: &mut Vec<Problem>) -> Opti
 }
 
 impl Job {
-    /// Checks everything in `request`; returns every problem found.
+    /// Checks everything in `request` with the current time as "today"; returns every
+    /// problem found.
     pub fn from_request(request: &Request) -> Result<Self, Vec<Problem>> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Self::from_request_at(request, now)
+    }
+
+    /// [`Job::from_request`] with `now_utc` as the current time (for `R-15D`).
+    pub fn from_request_at(request: &Request, now_utc: i64) -> Result<Self, Vec<Problem>> {
         let mut problems = Vec::new();
         let report = ReportKind::from_id(&request.report);
         if report.is_none() {
@@ -425,9 +565,31 @@ impl Job {
                 "",
             ));
         }
+        if let (Some(report), Some(settings), Some(params), Some(tz)) =
+            (report, settings.as_ref(), params.as_ref(), tz)
+        {
+            let given: Vec<&str> = request.params.keys().map(String::as_str).collect();
+            crate::limits::check(
+                report,
+                settings,
+                params,
+                &given,
+                tz,
+                request.period.start_utc,
+                request.period.end_utc,
+                now_utc,
+                &mut problems,
+            );
+        }
         match (report, settings, params, tz) {
             (Some(report), Some(settings), Some(params), Some(tz)) if problems.is_empty() => {
+                let scan_start_utc = if report == ReportKind::DailySummary {
+                    crate::limits::month_start_utc(tz, request.period.start_utc)
+                } else {
+                    request.period.start_utc
+                };
                 Ok(Job {
+                    scan_start_utc,
                     report,
                     settings,
                     params,

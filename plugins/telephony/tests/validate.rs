@@ -173,16 +173,35 @@ fn catalog_declares_settings_params_and_titles() {
             "sl_variant",
             "short_abandon",
             "timeouts_as_abandoned",
+            "cdr",
+            "cdr_format",
+            "inbound_contexts",
+            "nps_question",
+            "readiness",
         ]
     );
-    assert!(cat.source_settings[0].required);
+    // queue_log is required by every report but calls_list, checked per report.
+    assert!(!cat.source_settings[0].required);
     let ids: Vec<&str> = cat.reports.iter().map(|r| r.id.as_str()).collect();
+    // REPORTS.md §9: the 15 telephony ids, in §3 order.
     assert_eq!(
         ids,
         vec![
             "telephony.service_level",
             "telephony.abandonment_rate",
+            "telephony.avg_time_to_abandon",
+            "telephony.avg_queue_wait",
+            "telephony.avg_talk_time",
             "telephony.abandoned_calls_detail",
+            "telephony.inbound_by_queue",
+            "telephony.inbound_calls_detail",
+            "telephony.daily_summary",
+            "telephony.hourly",
+            "telephony.daily",
+            "telephony.abandoned_by_hour_yearly",
+            "telephony.agent_performance",
+            "telephony.calls_list",
+            "telephony.ivr_survey",
         ]
     );
     let sl = cat.report("telephony.service_level").unwrap();
@@ -240,5 +259,5 @@ fn catalog_crosses_the_c_abi() {
     let bytes = unsafe { std::slice::from_raw_parts(buf.ptr, buf.len) }.to_vec();
     (table.free_buf)(buf);
     let cat: reportd_plugin_api::Catalog = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(cat.reports.len(), 3);
+    assert_eq!(cat.reports.len(), 15);
 }
