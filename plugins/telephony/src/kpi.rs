@@ -478,15 +478,10 @@ pub fn emit_meta(
          call (an overflow to a second queue counts in both)",
     );
     sink.meta("bucket", job.params.bucket.name());
-    let files: Vec<String> = stats
-        .files_read
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    sink.meta("source_files", &files.join(", "));
+    sink.meta("source_files", &crate::files::names(&stats.files_read));
     if !skipped.is_empty() {
-        let names: Vec<String> = skipped.iter().map(|p| p.display().to_string()).collect();
-        sink.meta("source_files_skipped", &names.join(", "));
+        let names = crate::files::names(&skipped);
+        sink.meta("source_files_skipped", &names);
     }
     sink.meta("lines_read", &stats.lines_read.to_string());
     sink.meta("malformed_lines", &stats.malformed_lines.to_string());

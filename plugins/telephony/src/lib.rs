@@ -142,15 +142,10 @@ fn generate_calls_list(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError
     let from = kpi::local_secs(job.tz, job.start_utc);
     let to = kpi::local_secs(job.tz, job.end_utc);
     let (rows, stats) = cdr::read(&files, job.settings.cdr_format, from, to, sink)?;
-    let names: Vec<String> = stats
-        .files_read
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    sink.meta("source_files", &names.join(", "));
+    sink.meta("source_files", &files::names(&stats.files_read));
     if !skipped.is_empty() {
-        let names: Vec<String> = skipped.iter().map(|p| p.display().to_string()).collect();
-        sink.meta("source_files_skipped", &names.join(", "));
+        let names = files::names(&skipped);
+        sink.meta("source_files_skipped", &names);
     }
     sink.meta("lines_read", &stats.lines_read.to_string());
     sink.meta("malformed_lines", &stats.malformed_lines.to_string());
