@@ -153,6 +153,20 @@ pub fn read_error(path: &Path, e: &io::Error) -> PluginError {
     unreadable(path, e)
 }
 
+/// File names (not paths) joined with `, `, for report metadata: the metadata travels to the
+/// customer inside the report, which must not reveal the server's directory layout.
+pub fn names(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,18 +214,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// File names (not paths) joined with `, `, for report metadata: the metadata travels to the
-/// customer inside the report, which must not reveal the server's directory layout.
-pub fn names(paths: &[std::path::PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| p.display().to_string())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -480,7 +480,7 @@ pub fn emit_meta(
     sink.meta("bucket", job.params.bucket.name());
     sink.meta("source_files", &crate::files::names(&stats.files_read));
     if !skipped.is_empty() {
-        let names = crate::files::names(&skipped);
+        let names = crate::files::names(skipped);
         sink.meta("source_files_skipped", &names);
     }
     sink.meta("lines_read", &stats.lines_read.to_string());
