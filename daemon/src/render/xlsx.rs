@@ -75,6 +75,8 @@ pub const INFO_SHEET: &str = "Info";
 const UNIX_EPOCH_SERIAL: i64 = 25_569;
 /// Excel serial of 9999-12-31, the last date Excel accepts.
 const MAX_SERIAL: i64 = 2_958_465;
+/// Deflate level of the XLSX container (see [`XlsxWriter::finish`]).
+const XLSX_ZIP_LEVEL: u8 = 3;
 /// Above this estimated worksheet XML size the zip container uses ZIP64 (the plain format
 /// stops at 4 GiB per entry); below it ZIP64 would only add bytes and reader demands.
 const ZIP64_THRESHOLD: u64 = 3 << 30;
@@ -682,6 +684,9 @@ impl XlsxWriter {
             self.add_info_sheet().map_err(xlsx_to_io)?;
         }
         self.workbook.use_zip_large_file(self.large_file);
+        // Deflate is most of the time spent (half of it at the default level 6); level 3 is
+        // what Excel itself writes, ~30 % faster for ~5 % more bytes (rust_xlsxwriter docs).
+        self.workbook.set_zip_compression_level(XLSX_ZIP_LEVEL);
         let file = self
             .file
             .take()
