@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 use reportd::config::{
-    CatchUp, ConfigErrors, CsvDialect, CsvMetadata, DestinationKind, Env, Format, Lang, LocalPlan,
-    Overlap, Plan, RetryPolicy, StorePlan, load_with,
+    CatchUp, Compression, ConfigErrors, CsvDialect, CsvMetadata, DestinationKind, Env, Format,
+    Lang, LocalPlan, Overlap, Plan, RetryPolicy, StorePlan, XlsxMetadata, XlsxOptions, load_with,
 };
 use reportd::schedule::cron::CronExpr;
 use reportd::schedule::period::PeriodSpec;
@@ -839,4 +839,150 @@ fn store_url_error_hides_the_url() {
     assert_eq!(err.0.len(), 1);
     assert_eq!(err.0[0].value.as_deref(), Some("mysql"));
     assert!(!err.to_string().contains("secret"));
+}
+
+/// ACME with its `csv = { ... }` line (line 9) replaced by `lines`.
+fn acme_output(lines: &str) -> String {
+    acme_with(
+        "csv = { delimiter = \";\", bom = true, decimal = \",\" }",
+        lines,
+    )
+}
+
+#[test]
+fn xlsx_and_compress_errors() {
+    let cases = vec![
+        Case {
+            name: "csv options with format xlsx",
+            main: MAIN.to_owned(),
+            schedules: vec![(
+                "acme.toml",
+                acme_with("csv = {", "format = \"xlsx\"\ncsv = {"),
+            )],
+            // csv moves to line 10; `csv = ` is 6 characters: column 7
+            expected: r#"config/schedules.d/acme.toml:10:7: schedule[acme-daily].csv: csv options with format = "xlsx"
+  fix: write them as xlsx = { ... } (lang, date_format, datetime_format, sheet_name, duration, metadata; dates use Excel codes such as "dd/mm/yyyy"), or set format = "csv"
+1 error(s) in configuration"#,
+        },
+        Case {
+            name: "xlsx options with the default format",
+            main: MAIN.to_owned(),
+            schedules: vec![("acme.toml", acme_output("xlsx = { lang = \"en\" }"))],
+            // line 9; `xlsx = ` is 7 characters: column 8
+            expected: r#"config/schedules.d/acme.toml:9:8: schedule[acme-daily].xlsx: xlsx options with format = "csv" (the default)
+  fix: set format = "xlsx", or write the options as csv = { ... }
+1 error(s) in configuration"#,
+        },
+        Case {
+            name: "xlsx options with format csv",
+            main: MAIN.to_owned(),
+            schedules: vec![(
+                "acme.toml",
+                acme_output("format = \"csv\"\nxlsx = { lang = \"en\" }"),
+            )],
+            // line 10, column 8
+            expected: r#"config/schedules.d/acme.toml:10:8: schedule[acme-daily].xlsx: xlsx options with format = "csv"
+  fix: set format = "xlsx", or write the options as csv = { ... }
+1 error(s) in configuration"#,
+        },
+        Case {
+            name: "bad xlsx values and compress",
+            main: MAIN.to_owned(),
+            schedules: vec![(
+                "acme.toml",
+                acme_output(
+                    "format = \"xlsx\"\n\
+                     xlsx = { date_format = \"%d/%m/%Y\", sheet_name = \"Q1/Q2 [sales]\", metadata = \"footer\", lang = \"pt_BR\" }\n\
+                     compress = \"gz\"",
+                ),
+            )],
+            // line 10: `xlsx = { ` 9 + `date_format = ` 14 = 23: column 24; + `"%d/%m/%Y", ` 12
+            // + `sheet_name = ` 13 = 48: column 49; + `"Q1/Q2 [sales]", ` 17 + `metadata = ` 11
+            // = 76: column 77; + `"footer", ` 10 + `lang = ` 7 = 93: column 94.
+            // line 11: `compress = ` 11: column 12.
+            expected: r#"config/schedules.d/acme.toml:10:24: schedule[acme-daily].xlsx.date_format: invalid Excel date format "%d/%m/%Y": XLSX dates use Excel codes, not strftime
+  fix: use Excel codes such as "dd/mm/yyyy" (d, m, yyyy, hh, mm, ss)
+config/schedules.d/acme.toml:10:49: schedule[acme-daily].xlsx.sheet_name: invalid sheet name "Q1/Q2 [sales]": Excel does not allow '/' (nor any of []:*?/\)
+  fix: write e.g. sheet_name = "Q1-Q2 -sales-", or remove the key to use the report's title
+config/schedules.d/acme.toml:10:77: schedule[acme-daily].xlsx.metadata: invalid value "footer"
+  fix: use "sheet" or "none"
+config/schedules.d/acme.toml:10:94: schedule[acme-daily].xlsx.lang: invalid value "pt_BR"
+  fix: use "pt-BR", "es" or "en" (did you mean "pt-BR"?)
+config/schedules.d/acme.toml:11:12: schedule[acme-daily].compress: invalid value "gz"
+  fix: use "none", "gzip" or "zip" (did you mean "gzip"?)
+5 error(s) in configuration"#,
+        },
+        Case {
+            name: "long sheet name and a csv key in xlsx",
+            main: MAIN.to_owned(),
+            schedules: vec![(
+                "acme.toml",
+                acme_output(
+                    "format = \"xlsx\"\n\
+                     xlsx = { sheet_name = \"Relatório de nível de serviço diário\", delimiter = \";\" }",
+                ),
+            )],
+            // line 10: `xlsx = { ` 9 + `sheet_name = ` 13 = 22: column 23; the name is 36
+            // characters (38 with quotes) + `, ` 2 = 62: `delimiter` at column 63. Cut to 31:
+            // "Relatório de nível de serviço d".
+            expected: r#"config/schedules.d/acme.toml:10:23: schedule[acme-daily].xlsx.sheet_name: sheet name "Relatório de nível de serviço diário" is longer than Excel's 31 characters
+  fix: write e.g. sheet_name = "Relatório de nível de serviço d", or remove the key to use the report's title
+config/schedules.d/acme.toml:10:63: schedule[acme-daily].xlsx.delimiter: unknown key "delimiter"
+  fix: valid keys here are "lang", "date_format", "datetime_format", "sheet_name", "duration" or "metadata"
+2 error(s) in configuration"#,
+        },
+    ];
+    check_cases(cases);
+}
+
+#[test]
+fn xlsx_schedule_plan() {
+    let schedules = acme_output(
+        "format = \"xlsx\"\n\
+         xlsx = { lang = \"en\", sheet_name = \"SL\", duration = \"hms\", metadata = \"none\", \
+         date_format = \"dd/mm/yyyy\", datetime_format = \"dd/mm/yyyy hh:mm\" }\n\
+         compress = \"gzip\"",
+    );
+    let other = "\n[[schedule]]\nname = \"acme-zip\"\ncron = \"0 7 * * *\"\nsource = \"callcenter\"\n\
+                 report = \"telephony.service_level\"\nperiod = \"yesterday\"\nformat = \"xlsx\"\n\
+                 compress = \"zip\"\nfilename = \"acme.csv\"\ndeliver = [\"outbox\"]\n";
+    let (_tmp, plan) = load_ok(MAIN, &[("acme.toml", &format!("{schedules}{other}"))]);
+    let acme = plan.schedule("acme-daily").unwrap();
+    assert_eq!(
+        acme.format,
+        Format::Xlsx(XlsxOptions {
+            lang: Lang::En,
+            date_format: "dd/mm/yyyy".to_owned(),
+            datetime_format: "dd/mm/yyyy hh:mm".to_owned(),
+            sheet_name: Some("SL".to_owned()),
+            duration_hms: true,
+            metadata: XlsxMetadata::None,
+        })
+    );
+    assert_eq!(acme.compress, Compression::Gzip);
+    assert_eq!(acme.extension(), "xlsx.gz");
+    let zip = plan.schedule("acme-zip").unwrap();
+    assert_eq!(zip.format, Format::Xlsx(XlsxOptions::default()));
+    assert_eq!(zip.compress, Compression::Zip);
+    assert_eq!(zip.extension(), "xlsx.zip");
+    // A literal name that does not match format + compress is allowed, with a warning.
+    let warnings: Vec<&String> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.contains("does not end in"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:?}", plan.warnings);
+    assert!(
+        warnings[0].starts_with("schedule \"acme-zip\" in ")
+            && warnings[0].ends_with(
+                ": file name \"acme.csv\" does not end in \".xlsx.zip\" (use {ext} to follow format and compress)"
+            ),
+        "{}",
+        warnings[0]
+    );
+    // The default format and compression: plain CSV.
+    let (_tmp, plan) = load_ok(MAIN, &[("acme.toml", ACME)]);
+    let acme = plan.schedule("acme-daily").unwrap();
+    assert_eq!(acme.compress, Compression::None);
+    assert_eq!(acme.extension(), "csv");
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use reportd::code::ErrorInfo;
-use reportd::config::{CsvDialect, CsvMetadata, Format, Lang};
+use reportd::config::{Compression, CsvDialect, CsvMetadata, Format, Lang};
 use reportd::plugin::{GenerateJob, GenerateOutcome, PluginHost};
 use reportd_plugin_api::{Period, Request};
 use sha2::{Digest, Sha256};
@@ -65,6 +65,7 @@ fn job(report: &str, out_dir: &Path, dialect: CsvDialect) -> GenerateJob {
         out_dir: out_dir.to_owned(),
         file_name: "report.csv".to_owned(),
         format: Format::Csv(dialect),
+        compress: Compression::None,
     }
 }
 

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use reportd::config::{CsvDialect, CsvMetadata, Format};
+use reportd::config::{Compression, CsvDialect, CsvMetadata, Format};
 use reportd::plugin::{GenerateJob, PluginHost};
 use reportd_plugin_api::{Period, Request};
 
@@ -72,6 +72,7 @@ async fn a_million_rows_in_flat_memory() {
             metadata: CsvMetadata::None,
             ..CsvDialect::default()
         }),
+        compress: Compression::None,
     };
     let host = PluginHost::new(vec![dir], exe);
     let outcome = host

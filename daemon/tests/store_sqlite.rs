@@ -716,7 +716,10 @@ async fn file_store_survives_reopen() {
         assert_eq!(mode & 0o027, 0, "{mode:o}");
     }
     let s = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(s.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        s.schema_version().await.unwrap(),
+        reportd::store::sqlite::SCHEMA_VERSION
+    );
     assert_eq!(s.get("keep-1").await.unwrap(), first);
     assert!(s.last_heartbeat("d1").await.unwrap().is_some());
     // The claim key survived too.
@@ -746,7 +749,7 @@ async fn newer_schema_is_refused() {
         SqliteStore::open(Path::new(&path)).await,
         Err(StoreError::SchemaTooNew {
             found: 99,
-            supported: 1
+            supported: reportd::store::sqlite::SCHEMA_VERSION
         })
     ));
 }
@@ -772,4 +775,33 @@ async fn try_start_race_between_two_processes_starts_one() {
     }
     // One running run per schedule: 20.
     assert_eq!(b.running().await.unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn instances_record_the_configuration_status() {
+    let s = SqliteStore::open_in_memory().await.unwrap();
+    let t0 = t("2026-03-01T06:00:00Z");
+    s.heartbeat("d1").await.unwrap();
+    s.set_config_status("d1", Some(t0), None).await.unwrap();
+    s.set_config_status("d1", None, Some("a.toml:3:1: bad"))
+        .await
+        .unwrap();
+    let all = s.instances(t("2000-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(all.len(), 1);
+    // A rejected reload keeps the load time of the configuration still running.
+    assert_eq!(all[0].config_loaded_at, Some(t0));
+    assert_eq!(all[0].config_error.as_deref(), Some("a.toml:3:1: bad"));
+    assert!(all[0].config_error_at.is_some());
+    // A good reload clears the error.
+    s.set_config_status("d1", Some(t0), None).await.unwrap();
+    let all = s.instances(t("2000-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(all[0].config_error, None);
+    assert_eq!(all[0].config_error_at, None);
+    // Stale processes are not listed.
+    assert!(
+        s.instances(Utc::now() + Duration::hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -272,16 +272,58 @@ pub enum Overlap {
     Skip,
 }
 
-/// Output format of a schedule.
+/// Output format of a schedule (`format = "csv" | "xlsx"` with its `csv = {...}` or
+/// `xlsx = {...}` options). Compression is not part of it: it applies to any format and is
+/// the schedule's [`SchedulePlan::compress`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
     Csv(CsvDialect),
+    Xlsx(XlsxOptions),
 }
 
 impl Format {
+    /// The file extension of the uncompressed file (`csv`, `xlsx`).
     pub fn extension(&self) -> &'static str {
         match self {
             Format::Csv(_) => "csv",
+            Format::Xlsx(_) => "xlsx",
+        }
+    }
+
+    /// The extension with compression: `csv`, `csv.gz`, `xlsx.zip`... (the `{ext}` of
+    /// file-name templates).
+    pub fn extension_with(&self, compress: Compression) -> &'static str {
+        match (self, compress) {
+            (Format::Csv(_), Compression::None) => "csv",
+            (Format::Csv(_), Compression::Gzip) => "csv.gz",
+            (Format::Csv(_), Compression::Zip) => "csv.zip",
+            (Format::Xlsx(_), Compression::None) => "xlsx",
+            (Format::Xlsx(_), Compression::Gzip) => "xlsx.gz",
+            (Format::Xlsx(_), Compression::Zip) => "xlsx.zip",
+        }
+    }
+}
+
+/// `compress` of a schedule: applied to the finished file, whatever its format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    /// The file as rendered (default).
+    #[default]
+    None,
+    /// gzip (`.gz`): one member, the original name in its header.
+    Gzip,
+    /// A zip archive (`.zip`) holding one deflated entry named as the file without `.zip`.
+    Zip,
+}
+
+impl Compression {
+    /// The suffix it adds to a file name (`""`, `.gz`, `.zip`).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Compression::None => "",
+            Compression::Gzip => ".gz",
+            Compression::Zip => ".zip",
         }
     }
 }
@@ -356,6 +398,55 @@ impl Default for CsvDialect {
     }
 }
 
+/// Where report metadata goes in an XLSX file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum XlsxMetadata {
+    /// A last worksheet `Info` with key/value rows: the plugin's meta items, rows, period,
+    /// generated_by (default).
+    Sheet,
+    /// Not in the file (still in the status entry).
+    None,
+}
+
+/// `xlsx = { ... }` of a schedule. Serializable: it travels to the worker process.
+///
+/// Cells are real Excel values (numbers, dates, booleans); the formats below are Excel
+/// number formats, not chrono ones, because Excel does the rendering.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct XlsxOptions {
+    /// Header language, also of the default sheet name (`lang`, `en` | `pt-BR` | `es`,
+    /// default `pt-BR`).
+    pub lang: Lang,
+    /// Excel number format of date columns (`date_format`, default `yyyy-mm-dd`; pt-BR
+    /// readers may prefer `dd/mm/yyyy`).
+    pub date_format: String,
+    /// Excel number format of date-time columns (`datetime_format`, default
+    /// `yyyy-mm-dd hh:mm:ss`).
+    pub datetime_format: String,
+    /// Worksheet name (`sheet_name`, at most 31 characters, none of `[]:*?/\`; default:
+    /// the report's title in `lang`, cut to 31 characters with those characters replaced).
+    pub sheet_name: Option<String>,
+    /// `duration_s` columns as Excel times shown `[h]:mm:ss` instead of whole seconds
+    /// (`duration = "hms" | "seconds"`, default seconds, as Score's Excel files do).
+    pub duration_hms: bool,
+    /// `metadata = "sheet" | "none"`.
+    pub metadata: XlsxMetadata,
+}
+
+impl Default for XlsxOptions {
+    fn default() -> Self {
+        Self {
+            lang: Lang::PtBr,
+            date_format: "yyyy-mm-dd".to_owned(),
+            datetime_format: "yyyy-mm-dd hh:mm:ss".to_owned(),
+            sheet_name: None,
+            duration_hms: false,
+            metadata: XlsxMetadata::Sheet,
+        }
+    }
+}
+
 /// `[[schedule]]`.
 #[derive(Debug, Clone)]
 pub struct SchedulePlan {
@@ -376,6 +467,10 @@ pub struct SchedulePlan {
     /// Runs of one portfolio never overlap (FIFO).
     pub portfolio: Option<String>,
     pub format: Format,
+    /// `compress = "none" | "gzip" | "zip"` (default none), applied to the finished file.
+    /// A schedule field rather than part of [`Format`]: it is independent of the format's
+    /// options, and `{ext}` is [`SchedulePlan::extension`].
+    pub compress: Compression,
     /// File-name template (validated).
     pub filename: crate::render::filename::Template,
     /// Destination names, each a key of `destinations`; at least one.
@@ -388,4 +483,11 @@ pub struct SchedulePlan {
     pub timeout: Duration,
     /// Run-level retry (generation failures that are transient, `DAEMON_STOPPED`).
     pub retry: RetryPolicy,
+}
+
+impl SchedulePlan {
+    /// The `{ext}` of the file name: format and compression (`csv`, `xlsx.gz`...).
+    pub fn extension(&self) -> &'static str {
+        self.format.extension_with(self.compress)
+    }
 }

@@ -10,12 +10,14 @@ use chrono::format::{Item, StrftimeItems};
 use serde_json::Map;
 
 use super::plan::{
-    CatchUp, CsvDialect, CsvMetadata, DaemonPlan, Format, Lang, Overlap, RetryPolicy, SchedulePlan,
+    CatchUp, Compression, CsvDialect, CsvMetadata, DaemonPlan, Format, Lang, Overlap, RetryPolicy,
+    SchedulePlan, XlsxMetadata, XlsxOptions,
 };
 use super::raw::{Diagnostics, Field, Table, table_to_json};
 use super::suggest;
 use super::validate::{Refs, read_retry, read_zone, sanitized_name, valid_name};
 use crate::render::filename::Template;
+use crate::render::xlsx::{SHEET_NAME_FORBIDDEN, SHEET_NAME_MAX, sanitize_sheet_name};
 use crate::schedule::cron::CronExpr;
 use crate::schedule::period::PeriodSpec;
 
@@ -31,6 +33,8 @@ const SCHEDULE_KEYS: &[&str] = &[
     "portfolio",
     "format",
     "csv",
+    "xlsx",
+    "compress",
     "filename",
     "deliver",
     "catch_up",
@@ -48,6 +52,14 @@ const CSV_KEYS: &[&str] = &[
     "lang",
     "duration",
     "crlf",
+    "metadata",
+];
+const XLSX_KEYS: &[&str] = &[
+    "lang",
+    "date_format",
+    "datetime_format",
+    "sheet_name",
+    "duration",
     "metadata",
 ];
 /// Default `filename`.
@@ -171,6 +183,14 @@ fn read_schedule(
         None => Some(None),
     };
     let format = read_format(&t, diags);
+    let compress = match t.get("compress") {
+        Some(f) => f.choice(&["none", "gzip", "zip"], diags).map(|c| match c {
+            "gzip" => Compression::Gzip,
+            "zip" => Compression::Zip,
+            _ => Compression::None,
+        }),
+        None => Some(Compression::None),
+    };
     let filename = match t.get("filename") {
         Some(f) => f.str(diags).and_then(|s| read_template(&f, s, diags)),
         None => Template::parse(DEFAULT_FILENAME).ok(),
@@ -210,6 +230,18 @@ fn read_schedule(
     let retry = read_retry(t.get("retry"), RetryPolicy::RUN_DEFAULT, diags);
 
     let name = name.filter(|_| name_ok)?;
+    if let (Some(format), Some(compress), Some(filename)) = (&format, compress, &filename) {
+        let ext = format.extension_with(compress);
+        let template = filename.as_str();
+        if !template.contains("{ext}") && !template.ends_with(&format!(".{ext}")) {
+            let (line, _) = t.file.position(t.header);
+            ctx.warnings.push(format!(
+                "schedule {name:?} in {}:{line}: file name {template:?} does not end in \".{ext}\" \
+                 (use {{ext}} to follow format and compress)",
+                t.file.path().display()
+            ));
+        }
+    }
     if !enabled {
         let (line, _) = t.file.position(t.header);
         ctx.warnings.push(format!(
@@ -229,6 +261,7 @@ fn read_schedule(
         filters: filters?,
         portfolio: portfolio?,
         format: format?,
+        compress: compress?,
         filename: filename?,
         deliver: deliver?,
         catch_up: catch_up?,
@@ -448,17 +481,183 @@ fn read_deliver(
     ok.then_some(out)
 }
 
-/// `format` and `csv = { ... }`.
+/// `format` with its options table: `csv = { ... }` or `xlsx = { ... }`, never the other
+/// one (a `csv` table under `format = "xlsx"` would be silently ignored otherwise).
 fn read_format(t: &Table<'_, '_>, diags: &mut Diagnostics) -> Option<Format> {
-    let format_ok = match t.get("format") {
-        Some(f) => f.choice(&["csv"], diags).is_some(),
-        None => true,
+    let format_field = t.get("format");
+    let kind = match &format_field {
+        Some(f) => f.choice(&["csv", "xlsx"], diags),
+        None => Some("csv"),
     };
-    let dialect = match t.get("csv") {
+    // Each options table is read whatever the format, so all its errors show at once.
+    let csv_field = t.get("csv");
+    let dialect = match &csv_field {
         Some(f) => f.table(diags).and_then(|mut csv| read_csv(&mut csv, diags)),
         None => Some(CsvDialect::default()),
     };
-    format_ok.then_some(Format::Csv(dialect?))
+    let xlsx_field = t.get("xlsx");
+    let xlsx = match &xlsx_field {
+        Some(f) => f
+            .table(diags)
+            .and_then(|mut xlsx| read_xlsx(&mut xlsx, diags)),
+        None => Some(XlsxOptions::default()),
+    };
+    match kind? {
+        "xlsx" => {
+            if let Some(f) = &csv_field {
+                f.error(
+                    diags,
+                    "csv options with format = \"xlsx\"".to_owned(),
+                    "write them as xlsx = { ... } (lang, date_format, datetime_format, sheet_name, \
+                     duration, metadata; dates use Excel codes such as \"dd/mm/yyyy\"), \
+                     or set format = \"csv\""
+                        .to_owned(),
+                );
+                return None;
+            }
+            Some(Format::Xlsx(xlsx?))
+        }
+        _ => {
+            if let Some(f) = &xlsx_field {
+                let message = if format_field.is_some() {
+                    "xlsx options with format = \"csv\""
+                } else {
+                    "xlsx options with format = \"csv\" (the default)"
+                };
+                f.error(
+                    diags,
+                    message.to_owned(),
+                    "set format = \"xlsx\", or write the options as csv = { ... }".to_owned(),
+                );
+                return None;
+            }
+            Some(Format::Csv(dialect?))
+        }
+    }
+}
+
+/// `xlsx = { ... }` over [`XlsxOptions::default`].
+fn read_xlsx(t: &mut Table<'_, '_>, diags: &mut Diagnostics) -> Option<XlsxOptions> {
+    t.check_keys(XLSX_KEYS, diags);
+    let mut options = XlsxOptions::default();
+    let mut ok = true;
+    if let Some(f) = t.get("lang") {
+        match f.choice(&["pt-BR", "es", "en"], diags) {
+            Some("en") => options.lang = Lang::En,
+            Some("es") => options.lang = Lang::Es,
+            Some(_) => options.lang = Lang::PtBr,
+            None => ok = false,
+        }
+    }
+    for (key, slot, example) in [
+        ("date_format", &mut options.date_format, "dd/mm/yyyy"),
+        (
+            "datetime_format",
+            &mut options.datetime_format,
+            "dd/mm/yyyy hh:mm:ss",
+        ),
+    ] {
+        if let Some(f) = t.get(key) {
+            match read_excel_format(&f, example, diags) {
+                Some(s) => *slot = s,
+                None => ok = false,
+            }
+        }
+    }
+    if let Some(f) = t.get("sheet_name") {
+        match read_sheet_name(&f, diags) {
+            Some(s) => options.sheet_name = Some(s),
+            None => ok = false,
+        }
+    }
+    if let Some(f) = t.get("duration") {
+        match f.choice(&["seconds", "hms"], diags) {
+            Some(d) => options.duration_hms = d == "hms",
+            None => ok = false,
+        }
+    }
+    if let Some(f) = t.get("metadata") {
+        match f.choice(&["sheet", "none"], diags) {
+            Some("none") => options.metadata = XlsxMetadata::None,
+            Some(_) => options.metadata = XlsxMetadata::Sheet,
+            None => ok = false,
+        }
+    }
+    ok.then_some(options)
+}
+
+/// An Excel number format for dates: Excel renders it, so only what is surely wrong is
+/// refused — empty, control characters, and strftime `%` codes (a CSV habit).
+fn read_excel_format(
+    field: &Field<'_, '_>,
+    example: &str,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let s = field.str(diags)?;
+    let problem = if s.trim().is_empty() {
+        Some("empty Excel date format".to_owned())
+    } else if s.contains('%') {
+        Some(format!(
+            "invalid Excel date format {s:?}: XLSX dates use Excel codes, not strftime"
+        ))
+    } else if s.chars().any(char::is_control) {
+        Some(format!(
+            "invalid Excel date format {s:?}: control characters are not allowed"
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => {
+            field.error(
+                diags,
+                message,
+                format!("use Excel codes such as {example:?} (d, m, yyyy, hh, mm, ss)"),
+            );
+            None
+        }
+        None => Some(s.to_owned()),
+    }
+}
+
+/// A worksheet name Excel accepts: 1..=31 characters, none of `[]:*?/\`, no apostrophe at
+/// either end, not the reserved `History`.
+fn read_sheet_name(field: &Field<'_, '_>, diags: &mut Diagnostics) -> Option<String> {
+    let s = field.str(diags)?;
+    let fixed = sanitize_sheet_name(s);
+    let problem = if s.trim().is_empty() {
+        Some("empty sheet name".to_owned())
+    } else if let Some(c) = s.chars().find(|c| SHEET_NAME_FORBIDDEN.contains(c)) {
+        Some(format!(
+            "invalid sheet name {s:?}: Excel does not allow {c:?} (nor any of []:*?/\\)"
+        ))
+    } else if s.encode_utf16().count() > SHEET_NAME_MAX {
+        Some(format!(
+            "sheet name {s:?} is longer than Excel's {SHEET_NAME_MAX} characters"
+        ))
+    } else if s.starts_with('\'') || s.ends_with('\'') {
+        Some(format!(
+            "invalid sheet name {s:?}: Excel does not allow an apostrophe at its start or end"
+        ))
+    } else if s.eq_ignore_ascii_case("history") {
+        Some(format!("invalid sheet name {s:?}: Excel reserves it"))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => {
+            let fix = if fixed.is_empty() || fixed.eq_ignore_ascii_case("history") {
+                "write a name of 1 to 31 characters, e.g. sheet_name = \"Report\"".to_owned()
+            } else {
+                format!(
+                    "write e.g. sheet_name = {fixed:?}, or remove the key to use the report's title"
+                )
+            };
+            field.error(diags, message, fix);
+            None
+        }
+        None => Some(s.to_owned()),
+    }
 }
 
 /// `csv = { ... }` over [`CsvDialect::default`].

@@ -9,7 +9,8 @@
 //! its own run and nothing else (DESIGN §6).
 //!
 //! Neighbours: `run` calls [`PluginHost::generate`] with a file name from
-//! `render::filename`; the worker writes the file with `render::csv`.
+//! `render::filename`; the worker writes the file with `render::output` (CSV or XLSX) and
+//! `render::compress`.
 
 pub mod ffi;
 pub mod worker;
@@ -25,7 +26,7 @@ use reportd_plugin_api::{Catalog, Request, Warning};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::code::{Code, ErrorInfo};
-use crate::config::Format;
+use crate::config::{Compression, Format};
 use crate::render::filename::check_plain_name;
 use crate::store::FileInfo;
 use worker::{JobFormat, WORKER_ARG, WorkerJob, WorkerLine, WorkerResult};
@@ -54,6 +55,8 @@ pub struct GenerateJob {
     /// Plain file name (from the schedule's template).
     pub file_name: String,
     pub format: Format,
+    /// Compression of the finished file (the schedule's `compress`).
+    pub compress: Compression,
 }
 
 /// A generated report file.
@@ -206,17 +209,14 @@ impl PluginHost {
         let library = self.locate(&job.plugin)?;
         check_plain_name(&job.file_name)
             .map_err(|e| ErrorInfo::new(Code::Internal, format!("bad output file name: {e}")))?;
-        let format = match &job.format {
-            Format::Csv(dialect) => JobFormat::Csv {
-                dialect: dialect.clone(),
-            },
-        };
+        let format = JobFormat::from(&job.format);
         let wire = WorkerJob::Generate {
             library,
             request: job.request.clone(),
             out_dir: job.out_dir.clone(),
             file_name: job.file_name.clone(),
             format,
+            compress: job.compress,
         };
         let mut events = Events::default();
         let result = self
@@ -501,6 +501,7 @@ mod tests {
             out_dir: "/tmp".into(),
             file_name: "a.csv".into(),
             format: Format::Csv(crate::config::CsvDialect::default()),
+            compress: Compression::None,
         };
         let d = Duration::from_secs(1);
         assert_send(&host.generate(&job, d, std::future::pending()));

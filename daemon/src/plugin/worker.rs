@@ -14,9 +14,13 @@
 //! private copy of the original stdout, so a plugin that prints cannot corrupt it.
 //!
 //! # Generation
-//! Rows stream from the plugin's sink into [`CsvWriter`] writing `<out_dir>/.<name>.part`;
-//! on success the part file is fsynced and renamed to `<out_dir>/<name>` (and the directory
-//! fsynced); on any failure it is removed. A plugin panic caught by `export_plugin!`
+//! Rows stream from the plugin's sink into a [`ReportWriter`] (CSV or XLSX) writing
+//! `<out_dir>/.<name>.<pid>.part`; on success the part file is fsynced and renamed to
+//! `<out_dir>/<name>` (and the directory fsynced); on any failure it is removed. With
+//! `compress`, the writer fills `.<name>.<pid>.raw.part` instead, which is then compressed
+//! into the part file ([`compress_file`]) and removed; the size and SHA-256 reported are
+//! always those of the final artifact. For XLSX without a configured sheet name the worker
+//! asks the plugin for its catalog first: the sheet is named after the report's title. A plugin panic caught by `export_plugin!`
 //! (`PLUGIN_PANIC`) is reported as `PLUGIN_CRASH` with `PLUGIN_PANIC` in the message: the
 //! run fails exactly as for an abort, only with a better message.
 
@@ -32,9 +36,11 @@ use serde::{Deserialize, Serialize};
 
 use super::ffi::{self, HostSink, LoadedPlugin};
 use crate::code::{Code, ErrorInfo};
-use crate::config::CsvDialect;
-use crate::render::csv::CsvWriter;
+use crate::config::{Compression, CsvDialect, Format, XlsxOptions};
+use crate::render::compress::{compress_file, gzip_inner_name, zip_entry_name};
 use crate::render::filename::check_plain_name;
+use crate::render::output::ReportWriter;
+use crate::render::xlsx::MAX_CELL_CHARS;
 use crate::render::{RenderError, io_error_info};
 use crate::store::FileInfo;
 
@@ -46,6 +52,29 @@ pub const WORKER_ARG: &str = "__worker";
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum JobFormat {
     Csv { dialect: CsvDialect },
+    Xlsx { options: XlsxOptions },
+}
+
+impl From<&Format> for JobFormat {
+    fn from(format: &Format) -> Self {
+        match format {
+            Format::Csv(dialect) => JobFormat::Csv {
+                dialect: dialect.clone(),
+            },
+            Format::Xlsx(options) => JobFormat::Xlsx {
+                options: options.clone(),
+            },
+        }
+    }
+}
+
+impl From<JobFormat> for Format {
+    fn from(format: JobFormat) -> Self {
+        match format {
+            JobFormat::Csv { dialect } => Format::Csv(dialect),
+            JobFormat::Xlsx { options } => Format::Xlsx(options),
+        }
+    }
 }
 
 /// One job, read from the worker's stdin.
@@ -65,6 +94,9 @@ pub enum WorkerJob {
         out_dir: PathBuf,
         file_name: String,
         format: JobFormat,
+        /// Applied to the finished file (absent in jobs from older daemons: none).
+        #[serde(default)]
+        compress: Compression,
     },
 }
 
@@ -159,9 +191,18 @@ fn run_job(job: WorkerJob, chan: &mut Channel) -> WorkerResult {
             request,
             out_dir,
             file_name,
-            format: JobFormat::Csv { dialect },
+            format,
+            compress,
             ..
-        } => generate(&plugin, &request, &out_dir, &file_name, &dialect, chan),
+        } => {
+            let output = Output {
+                out_dir: &out_dir,
+                file_name: &file_name,
+                format: &format.into(),
+                compress,
+            };
+            generate(&plugin, &request, &output, chan)
+        }
     }
 }
 
@@ -272,15 +313,21 @@ pub fn part_path(out_dir: &Path, file_name: &str, pid: u32) -> PathBuf {
     out_dir.join(format!(".{file_name}.{pid}.part"))
 }
 
-/// Whether a directory entry name is a part file ([`part_path`]).
+/// The file the writer fills before compression: `.<name>.<pid>.raw.part` (a part file too,
+/// so every cleanup of part files removes it).
+pub fn raw_part_path(out_dir: &Path, file_name: &str, pid: u32) -> PathBuf {
+    out_dir.join(format!(".{file_name}.{pid}.raw.part"))
+}
+
+/// Whether a directory entry name is a part file ([`part_path`], [`raw_part_path`]).
 pub fn is_part_name(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".part")
 }
 
-/// Streams the plugin's rows into the CSV writer and relays warnings, meta and progress.
+/// Streams the plugin's rows into the report writer and relays warnings, meta and progress.
 struct WorkerSink<'c> {
     library: PathBuf,
-    writer: CsvWriter,
+    writer: ReportWriter,
     chan: &'c mut Channel,
     /// The first render or contract error; once set, every callback asks the plugin to stop.
     error: Option<ErrorInfo>,
@@ -378,51 +425,86 @@ impl HostSink for WorkerSink<'_> {
     }
 }
 
+/// Where and how a generate job writes its file.
+struct Output<'a> {
+    out_dir: &'a Path,
+    file_name: &'a str,
+    format: &'a Format,
+    compress: Compression,
+}
+
 fn generate(
     plugin: &LoadedPlugin,
     request: &Request,
-    out_dir: &Path,
-    file_name: &str,
-    dialect: &CsvDialect,
+    output: &Output<'_>,
     chan: &mut Channel,
 ) -> WorkerResult {
-    if let Err(e) = check_plain_name(file_name) {
+    if let Err(e) = check_plain_name(output.file_name) {
         return failed(Code::Internal, format!("bad output file name: {e}"));
     }
-    let part = part_path(out_dir, file_name, std::process::id());
-    match generate_into(plugin, request, out_dir, file_name, &part, dialect, chan) {
+    let pid = std::process::id();
+    let part = part_path(output.out_dir, output.file_name, pid);
+    let raw = raw_part_path(output.out_dir, output.file_name, pid);
+    match generate_into(plugin, request, output, &part, &raw, chan) {
         Ok(r) => r,
         Err(error) => {
-            match std::fs::remove_file(&part) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    eprintln!("reportd worker: cannot remove {}: {e}", part.display());
+            for path in [&part, &raw] {
+                match std::fs::remove_file(path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                        eprintln!("reportd worker: cannot remove {}: {e}", path.display());
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
             WorkerResult::Failed { error }
         }
     }
 }
 
+/// The report's title in `lang` from the plugin's catalog (the default XLSX sheet name);
+/// the report id when the catalog does not say.
+fn report_title(plugin: &LoadedPlugin, report: &str, lang: &str) -> String {
+    serde_json::from_slice::<Catalog>(&plugin.describe())
+        .ok()
+        .and_then(|c| c.reports.into_iter().find(|r| r.id == report))
+        .map_or_else(|| report.to_owned(), |r| r.title.get(lang).to_owned())
+}
+
 fn generate_into(
     plugin: &LoadedPlugin,
     request: &Request,
-    out_dir: &Path,
-    file_name: &str,
+    output: &Output<'_>,
     part: &Path,
-    dialect: &CsvDialect,
+    raw: &Path,
     chan: &mut Channel,
 ) -> Result<WorkerResult, ErrorInfo> {
+    let Output {
+        out_dir,
+        file_name,
+        format,
+        compress,
+    } = *output;
     let json = serde_json::to_vec(request).map_err(|e| {
         ErrorInfo::new(Code::Internal, format!("cannot serialize the request: {e}"))
     })?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| io_error_info("cannot create the output directory", out_dir, &e))?;
-    let mut writer = CsvWriter::create(part, dialect).map_err(|e| {
+    let title = match format {
+        Format::Xlsx(options) if options.sheet_name.is_none() => {
+            report_title(plugin, &request.report, options.lang.tag())
+        }
+        _ => String::new(),
+    };
+    let render_path = if compress == Compression::None {
+        part
+    } else {
+        raw
+    };
+    let mut writer = ReportWriter::create(render_path, format, &title).map_err(|e| {
         if e.kind() == io::ErrorKind::InvalidInput {
-            ErrorInfo::new(Code::Internal, format!("bad CSV dialect: {e}"))
+            ErrorInfo::new(Code::Internal, format!("bad output format options: {e}"))
         } else {
-            io_error_info("cannot create", part, &e)
+            io_error_info("cannot create", render_path, &e)
         }
     })?;
     writer.set_period(&request.period);
@@ -435,7 +517,12 @@ fn generate_into(
         meta: BTreeMap::new(),
     };
     let reply = plugin.generate(&json, &mut sink);
-    let WorkerSink { writer, error, .. } = sink;
+    let WorkerSink {
+        writer,
+        error,
+        chan,
+        ..
+    } = sink;
     // Our own failure comes first: the plugin's reply is then just "cancelled".
     if let Some(e) = error {
         return Err(e);
@@ -461,9 +548,31 @@ fn generate_into(
         ));
     }
     let rows = writer.rows();
-    let (bytes, sha256) = writer
+    let truncated = writer.truncated_cells();
+    if truncated > 0 {
+        chan.send(&WorkerLine::Warning {
+            warning: Warning {
+                code: "XLSX_TEXT_TRUNCATED".to_owned(),
+                message: format!(
+                    "{truncated} text cell(s) longer than Excel's {MAX_CELL_CHARS} characters were cut"
+                ),
+                count: truncated,
+                examples: Vec::new(),
+            },
+        });
+    }
+    let (mut bytes, mut sha256) = writer
         .finish()
-        .map_err(|e| io_error_info("cannot write", part, &e))?;
+        .map_err(|e| io_error_info("cannot write", render_path, &e))?;
+    if compress != Compression::None {
+        let inner = match compress {
+            Compression::Zip => zip_entry_name(file_name, format.extension()),
+            _ => gzip_inner_name(file_name).to_owned(),
+        };
+        (bytes, sha256) = compress_file(raw, part, compress, &inner)
+            .map_err(|e| io_error_info("cannot compress into", part, &e))?;
+        std::fs::remove_file(raw).map_err(|e| io_error_info("cannot remove", raw, &e))?;
+    }
     let final_path = out_dir.join(file_name);
     std::fs::rename(part, &final_path)
         .map_err(|e| io_error_info("cannot rename the finished file to", &final_path, &e))?;
@@ -586,11 +695,28 @@ mod tests {
             format: JobFormat::Csv {
                 dialect: CsvDialect::default(),
             },
+            compress: Compression::Gzip,
         };
         let json = serde_json::to_string(&job).unwrap();
         assert!(json.starts_with(r#"{"op":"generate""#), "{json}");
         let back: WorkerJob = serde_json::from_str(&json).unwrap();
-        assert!(matches!(back, WorkerJob::Generate { file_name, .. } if file_name == "a.csv"));
+        assert!(matches!(
+            back,
+            WorkerJob::Generate { file_name, compress: Compression::Gzip, .. } if file_name == "a.csv"
+        ));
+        // A job without `compress` (an older daemon) means none.
+        let old = json.replace(r#","compress":"gzip""#, "");
+        assert_ne!(old, json);
+        let back: WorkerJob = serde_json::from_str(&old).unwrap();
+        assert!(matches!(
+            back,
+            WorkerJob::Generate {
+                compress: Compression::None,
+                ..
+            }
+        ));
+        let xlsx = JobFormat::from(&Format::Xlsx(XlsxOptions::default()));
+        assert_eq!(Format::from(xlsx), Format::Xlsx(XlsxOptions::default()));
         let line = WorkerLine::Result {
             result: WorkerResult::Failed {
                 error: ErrorInfo::new(Code::PluginError, "m"),
@@ -613,6 +739,11 @@ mod tests {
             PathBuf::from("/out/.r.csv.42.part")
         );
         assert!(is_part_name(".r.csv.42.part"));
+        assert_eq!(
+            raw_part_path(Path::new("/out"), "r.csv.gz", 42),
+            PathBuf::from("/out/.r.csv.gz.42.raw.part")
+        );
+        assert!(is_part_name(".r.csv.gz.42.raw.part"));
         assert!(!is_part_name("r.csv"));
     }
 }

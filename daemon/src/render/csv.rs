@@ -337,7 +337,7 @@ pub fn column_type_name(kind: ColumnType) -> &'static str {
     }
 }
 
-fn value_kind_name(v: &Value<'_>) -> &'static str {
+pub(crate) fn value_kind_name(v: &Value<'_>) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Int(_) => "int",
@@ -353,14 +353,14 @@ fn value_kind_name(v: &Value<'_>) -> &'static str {
 }
 
 /// The dialect's formats, parsed once.
-struct Formats<'a> {
-    dialect: &'a CsvDialect,
-    date: &'a [Item<'static>],
-    datetime: &'a [Item<'static>],
+pub(crate) struct Formats<'a> {
+    pub(crate) dialect: &'a CsvDialect,
+    pub(crate) date: &'a [Item<'static>],
+    pub(crate) datetime: &'a [Item<'static>],
 }
 
 /// Renders one cell into `out` (which is empty). `Err` says what is wrong with the value.
-fn render_cell(
+pub(crate) fn render_cell(
     out: &mut String,
     kind: ColumnType,
     value: &Value<'_>,
@@ -518,14 +518,14 @@ fn push_fixed(out: &mut String, mantissa: i128, scale: u32, sep: char) -> Result
 }
 
 /// `n / d` rounded half away from zero (`d > 0`).
-fn round_div(n: i128, d: i128) -> i128 {
+pub(crate) fn round_div(n: i128, d: i128) -> i128 {
     let q = n / d;
     let r = n % d;
     if r.abs() * 2 >= d { q + n.signum() } else { q }
 }
 
 /// Re-expresses `mantissa × 10^-scale` with `to` decimals, rounding half away from zero.
-fn round_to_scale(mantissa: i128, scale: u32, to: u32) -> i128 {
+pub(crate) fn round_to_scale(mantissa: i128, scale: u32, to: u32) -> i128 {
     if scale <= to {
         // to ≤ 2 in practice; an i64 mantissa × 100 fits i128 easily.
         mantissa * 10i128.pow(to - scale)

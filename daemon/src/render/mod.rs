@@ -1,4 +1,6 @@
-//! Report files: the streaming CSV writer ([`csv`]) and file-name templates ([`filename`]).
+//! Report files: the streaming writers ([`csv`], [`xlsx`], both behind
+//! [`output::ReportWriter`]), compression of the finished file ([`compress`]) and file-name
+//! templates ([`filename`]).
 //!
 //! The writers run inside the plugin worker process (`plugin::worker`): rows go from the
 //! plugin's sink straight into the file, so memory stays flat with the number of rows.
@@ -6,8 +8,11 @@
 //! the plugin's (`PLUGIN_ERROR`: a row with the wrong number of cells, a cell whose type does
 //! not fit its column).
 
+pub mod compress;
 pub mod csv;
 pub mod filename;
+pub mod output;
+pub mod xlsx;
 
 use std::io;
 use std::path::PathBuf;
@@ -41,6 +46,10 @@ pub enum RenderError {
     /// The column schema was declared twice.
     #[error("the plugin declared its columns twice")]
     BegunTwice,
+    /// The XLSX library refused something that is not an I/O error (a reportd bug: the
+    /// values it gets are checked first).
+    #[error("cannot write the XLSX file {path}: {message}")]
+    Xlsx { path: PathBuf, message: String },
 }
 
 impl RenderError {
@@ -50,6 +59,7 @@ impl RenderError {
         match self {
             RenderError::Io { source, .. } if is_disk_full(source) => Code::DiskFull,
             RenderError::Io { .. } => Code::RenderIo,
+            RenderError::Xlsx { .. } => Code::Internal,
             _ => Code::PluginError,
         }
     }

@@ -355,7 +355,7 @@ async fn generate(
             schedule: &schedule.name,
             report: &schedule.report,
             run_id: &run.id,
-            ext: schedule.format.extension(),
+            ext: schedule.extension(),
             period_start: period.start_local(),
             period_end: period.end_local(),
             fired_at: period.tz.from_utc_datetime(&fired.naive_utc()),
@@ -374,6 +374,7 @@ async fn generate(
         out_dir,
         file_name,
         format: schedule.format.clone(),
+        compress: schedule.compress,
     };
     let cancel = async move {
         let _ = shutdown.wait_for(|stop| *stop).await;
