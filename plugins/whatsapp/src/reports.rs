@@ -96,7 +96,8 @@ fn keep_for(kind: ReportKind) -> Keep {
     match kind {
         MessagesByStatus => k.lean = true,
         MessagesByOrigin => (k.lean, k.inbound) = (true, true),
-        Sessions | CasesByPeriod => k.inbound = true,
+        // Detail too: a failed HSM send does not open a session.
+        Sessions | CasesByPeriod => (k.detail, k.inbound) = (true, true),
         ConsumptionDetail => (k.detail, k.inbound) = (true, true),
         HsmActiveSends | HsmSendsByUser | OutboundCampaignResults => k.detail = true,
         TemplateStatus => k.templates = true,
@@ -317,7 +318,7 @@ pub fn definition(kind: ReportKind) -> &'static str {
             "enviada = distinct outbound messages sent in the period (as messages_by_status); recebida = distinct inbound messages (webhook messages[], deduplicated on wamid) stamped in the period"
         }
         Sessions => {
-            "a session is the 24 h customer-service window per line and contact: opened by the contact (inbound message) or by the company (HSM send in the send log) when none is open; every inbound message refreshes it; expires_at = last inbound (or the opening HSM) + 24 h; sessions opened in the period"
+            "a session is the 24 h customer-service window per line and contact: opened by the contact (inbound message) or by the company (HSM send in the send log that did not fail) when none is open; every inbound message refreshes it; expires_at = last inbound (or the opening HSM) + 24 h; sessions opened in the period"
         }
         CasesByPeriod => {
             "cases = sessions (see whatsapp.sessions) opened in the period, per local day/week/month; every bucket of the period is listed"
@@ -499,12 +500,17 @@ fn sessions(
         if !r.is_hsm() && !detail {
             continue;
         }
-        logged.insert(key(&r.wamid));
+        let k = key(&r.wamid);
+        logged.insert(k);
+        let failed = scan
+            .detail
+            .get(k)
+            .is_some_and(|d| d.status() == Status::Failed);
         msgs.push(Msg {
             ts: r.sent_at.0,
             line: r.line.clone().unwrap_or_default(),
             contact: r.to.clone(),
-            kind: if r.is_hsm() { 1 } else { 2 },
+            kind: if r.is_hsm() && !failed { 1 } else { 2 },
             send: Some(i),
             wamid_key: key(&r.wamid),
         });
@@ -648,8 +654,11 @@ fn consumption(
             (None, Some("PMP"), Some(t)) => Value::Bool(t == "regular"),
             _ => Value::Null,
         };
-        let hsm = m.kind == 1
-            || (m.kind == 2 && send.is_none() && pget(1).is_some_and(|c| c != "service"));
+        // Without a send-log record, a business-initiated pricing category means a template.
+        let hsm = match send {
+            Some(r) => r.is_hsm(),
+            None => m.kind != 0 && pget(1).is_some_and(|c| c != "service"),
+        };
         sink.row(&[
             text(case_id.as_deref()),
             match session {

@@ -1,0 +1,426 @@
+//! Golden tests of the message and session reports from a hand-written webhook stream and
+//! send log covering every status path, both pricing eras, duplicates, out-of-order and
+//! after-period statuses.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+const C1: &str = "5511000001";
+const C2: &str = "5511000002";
+const C3: &str = "5511000003";
+const C4: &str = "5511000004";
+const C5: &str = "5511000005";
+const C6: &str = "5511000006";
+const C7: &str = "5511000007";
+const C8: &str = "5511000008";
+const C9: &str = "5511000009";
+
+/// The PMP-era day 2026-11-20 (Sao Paulo). Outbound messages and their expected status:
+///
+/// | msg | send log | webhooks | status at period end |
+/// |---|---|---|---|
+/// | m1 | HSM promo → C1 10:00, campaign bf | sent, delivered, read | Lido |
+/// | m2 | HSM aviso → C2 10:05, user maria | read 10:06 *then* sent (no delivered) | Lido |
+/// | m3 | HSM promo → C3 10:10, automation | failed 131026, then a late delivered | Falhou |
+/// | m4 | HSM promo → C1 11:00, campaign bf | sent ×2, delivered ×2 (duplicates) | Recebido |
+/// | m5 | HSM promo → C4 23:50, campaign bf | sent; read next day 00:10 | Enviado |
+/// | m6 | HSM aviso → C5 23:55, user maria | none | Novo |
+/// | m7 | free-form → C1 10:02, user joao | delivered | Recebido |
+/// | m8 | — (webhook only) → C8 | sent 12:00 (utility, free_entry_point) | Enviado |
+/// | m9 | HSM → C9 previous day 23:00 | read 08:00 | not in the period |
+///
+/// Inbound: i0 C7 previous day 20:00; i1 C1 10:01:30 (delivered twice); i2 C6 14:00;
+/// i3 C6 14:30; i4 C7 09:00.
+fn fixture(dir: &std::path::Path) -> serde_json::Value {
+    let mk = |st: serde_json::Value, cat: &str| with_pricing(st, pmp(cat, "regular"));
+    let hooks = vec![
+        inbound("i0", C7, "Caio", T0 - 4 * 3600),
+        statuses(vec![mk(status("m9", "read", at(8, 0, 0), C9), "utility")]),
+        inbound("i4", C7, "Caio", at(9, 0, 0)),
+        // One POST, several statuses.
+        statuses(vec![
+            mk(status("m1", "sent", at(10, 0, 1), C1), "marketing"),
+            mk(status("m1", "delivered", at(10, 0, 5), C1), "marketing"),
+        ]),
+        statuses(vec![mk(
+            status("m1", "read", at(10, 1, 0), C1),
+            "marketing",
+        )]),
+        inbound("i1", C1, "Ana", at(10, 1, 30)),
+        inbound("i1", C1, "Ana", at(10, 1, 30)),
+        statuses(vec![with_pricing(
+            status("m7", "delivered", at(10, 2, 5), C1),
+            pmp("service", "free_customer_service"),
+        )]),
+        statuses(vec![mk(status("m2", "read", at(10, 6, 0), C2), "utility")]),
+        statuses(vec![mk(status("m2", "sent", at(10, 5, 1), C2), "utility")]),
+        statuses(vec![with_error(
+            status("m3", "failed", at(10, 10, 2), C3),
+            131026,
+            "Message undeliverable",
+        )]),
+        statuses(vec![status("m3", "delivered", at(10, 10, 30), C3)]),
+        statuses(vec![mk(
+            status("m4", "sent", at(11, 0, 1), C1),
+            "marketing",
+        )]),
+        statuses(vec![mk(
+            status("m4", "sent", at(11, 0, 1), C1),
+            "marketing",
+        )]),
+        statuses(vec![
+            mk(status("m4", "delivered", at(11, 0, 3), C1), "marketing"),
+            mk(status("m4", "delivered", at(11, 0, 3), C1), "marketing"),
+        ]),
+        statuses(vec![with_pricing(
+            status("m8", "sent", at(12, 0, 0), C8),
+            pmp("utility", "free_entry_point"),
+        )]),
+        inbound("i2", C6, "Bruno", at(14, 0, 0)),
+        inbound("i3", C6, "Bruno", at(14, 30, 0)),
+        statuses(vec![mk(
+            status("m5", "sent", at(23, 50, 1), C4),
+            "marketing",
+        )]),
+        statuses(vec![mk(
+            status("m5", "read", at(24, 10, 0), C4),
+            "marketing",
+        )]),
+    ];
+    let sends = vec![
+        send(
+            "m9",
+            T0 - 3600,
+            C9,
+            json!({"template": "aviso", "user": "maria"}),
+        ),
+        send(
+            "m1",
+            at(10, 0, 0),
+            C1,
+            json!({"template": "promo", "campaign": "bf", "text": "<p>Oferta</p>", "queued": true}),
+        ),
+        send(
+            "m7",
+            at(10, 2, 0),
+            C1,
+            json!({"user": "joao", "text": "Olá Ana"}),
+        ),
+        send(
+            "m2",
+            at(10, 5, 0),
+            C2,
+            json!({"template": "aviso", "user": "maria", "contact_name": "Beto"}),
+        ),
+        send("m3", at(10, 10, 0), C3, json!({"template": "promo"})),
+        send(
+            "m4",
+            at(11, 0, 0),
+            C1,
+            json!({"template": "promo", "campaign": "bf"}),
+        ),
+        send(
+            "m5",
+            at(23, 50, 0),
+            C4,
+            json!({"template": "promo", "campaign": "bf"}),
+        ),
+        send(
+            "m6",
+            at(23, 55, 0),
+            C5,
+            json!({"template": "aviso", "user": "maria"}),
+        ),
+    ];
+    let h = write(dir, "hooks.jsonl", &hooks);
+    let s = write(dir, "sends.jsonl", &sends);
+    json!({"webhooks": h.to_str().unwrap(), "send_log": s.to_str().unwrap()})
+}
+
+fn day(report: &str, source: &serde_json::Value, params: serde_json::Value) -> Collect {
+    run(&request(report, source.clone(), params, T0, T0 + DAY)).unwrap()
+}
+
+#[test]
+fn messages_by_status_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.messages_by_status", &src, json!({}));
+    // Lido m1 m2 · Recebido m4 m7 · Enviado m5 m8 · Falhou m3 · Novo m6 (m9 sent before).
+    let d = Cell::Date(DAY0);
+    assert_eq!(
+        out.rows,
+        vec![
+            vec![d.clone(), t("Lido"), Cell::Int(2)],
+            vec![d.clone(), t("Recebido"), Cell::Int(2)],
+            vec![d.clone(), t("Enviado"), Cell::Int(2)],
+            vec![d.clone(), t("Falhou"), Cell::Int(1)],
+            vec![d, t("Novo"), Cell::Int(1)],
+        ]
+    );
+    // m5's read (00:10 next day) is after the period end.
+    assert_eq!(out.meta["events_after_period"], "1");
+    assert!(out.warning("MALFORMED_LINES").is_none());
+
+    // Without the send log there is no pending, and a message's time is its earliest status:
+    // m9's only status (read 08:00) is in the period, so it counts as read that day.
+    let only_hooks = json!({"webhooks": src["webhooks"]});
+    let out = day("whatsapp.messages_by_status", &only_hooks, json!({}));
+    // Lido m1 m2 m9 · Recebido m4 m7 · Enviado m5 m8 · Falhou m3 · Novo 0.
+    let n: Vec<Cell> = out.column("messages");
+    assert_eq!(n, [3, 2, 2, 1, 0].map(Cell::Int).to_vec());
+}
+
+#[test]
+fn messages_by_status_per_day_spans_two_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    // Period = previous day + the fixture day, bucket day.
+    let out = run(&request(
+        "whatsapp.messages_by_status",
+        src,
+        json!({"bucket": "day"}),
+        T0 - DAY,
+        T0 + DAY,
+    ))
+    .unwrap();
+    // Previous day: m9 (sent 23:00, read) → Lido 1. Fixture day as before.
+    assert_eq!(out.rows.len(), 10);
+    assert_eq!(
+        out.rows[0],
+        vec![Cell::Date(DAY0 - 1), t("Lido"), Cell::Int(1)]
+    );
+    assert_eq!(
+        out.rows[4],
+        vec![Cell::Date(DAY0 - 1), t("Novo"), Cell::Int(0)]
+    );
+    assert_eq!(out.rows[5], vec![Cell::Date(DAY0), t("Lido"), Cell::Int(2)]);
+}
+
+#[test]
+fn messages_by_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.messages_by_origin", &src, json!({}));
+    // enviada: m1–m8 = 8; recebida: i1 (once), i2, i3, i4 = 4 (i0 is the previous day).
+    assert_eq!(
+        out.rows,
+        vec![
+            vec![Cell::Date(DAY0), t("enviada"), Cell::Int(8)],
+            vec![Cell::Date(DAY0), t("recebida"), Cell::Int(4)],
+        ]
+    );
+}
+
+#[test]
+fn sessions_and_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.sessions", &src, json!({"portfolio": "Varejo"}));
+    // Opened in the period: C1 by m1 10:00, C2 by m2 10:05, C6 by i2 14:00, C4 by m5 23:50,
+    // C5 by m6 23:55. Not: C3 (m3 failed), C7 (opened the previous day by i0, refreshed by
+    // i4), C9 (previous day), C8 (no send-log record).
+    assert_eq!(
+        out.column("contact_phone"),
+        [C1, C2, C6, C4, C5].map(t).to_vec()
+    );
+    let r = out.row(0);
+    assert_eq!(
+        r["session_id"],
+        t(&format!("{LINE_ID}-{C1}-{}", at(10, 0, 0)))
+    );
+    assert_eq!(r["line_number"], t(LINE));
+    assert_eq!(r["contact_name"], t("Ana"));
+    assert_eq!(r["opened_by"], t("empresa"));
+    assert_eq!(r["opened_at"], Cell::DateTime(local(at(10, 0, 0))));
+    // Refreshed by i1 at 10:01:30: expires 24 h later.
+    assert_eq!(r["expires_at"], Cell::DateTime(local(at(10, 1, 30) + DAY)));
+    assert_eq!(r["template"], t("promo"));
+    assert_eq!(r["portfolio"], t("Varejo"));
+    let r = out.row(1);
+    assert_eq!(r["contact_name"], t("Beto"));
+    let r = out.row(2);
+    assert_eq!(r["opened_by"], t("contato"));
+    assert_eq!(r["template"], Cell::Null);
+    // i3 at 14:30 refreshed the window.
+    assert_eq!(r["expires_at"], Cell::DateTime(local(at(14, 30, 0) + DAY)));
+
+    let out = day("whatsapp.cases_by_period", &src, json!({}));
+    assert_eq!(out.rows, vec![vec![Cell::Date(DAY0), Cell::Int(5)]]);
+    let out = run(&request(
+        "whatsapp.cases_by_period",
+        src,
+        json!({"bucket": "day"}),
+        T0 - DAY,
+        T0 + DAY,
+    ))
+    .unwrap();
+    // Previous day: C7 (i0 20:00) and C9 (m9 23:00) = 2.
+    assert_eq!(
+        out.rows,
+        vec![
+            vec![Cell::Date(DAY0 - 1), Cell::Int(2)],
+            vec![Cell::Date(DAY0), Cell::Int(5)]
+        ]
+    );
+}
+
+#[test]
+fn consumption_detail_pmp() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.consumption_detail", &src, json!({}));
+    let case = |c: &str, t0: i64| t(&format!("{LINE_ID}-{c}-{t0}"));
+    let (c7, c1) = (case(C7, T0 - 4 * 3600), case(C1, at(10, 0, 0)));
+    // Cases by opening time (C7 the previous evening), messages in order; m3 (outside any
+    // window: its HSM failed) and m8 (webhook only, no session) last.
+    assert_eq!(
+        out.column("case_id"),
+        vec![
+            c7,
+            c1.clone(),
+            c1.clone(),
+            c1.clone(),
+            c1,
+            case(C2, at(10, 5, 0)),
+            case(C6, at(14, 0, 0)),
+            case(C6, at(14, 0, 0)),
+            case(C4, at(23, 50, 0)),
+            case(C5, at(23, 55, 0)),
+            Cell::Null,
+            Cell::Null,
+        ]
+    );
+    let ints = |v: &[i64]| v.iter().map(|i| Cell::Int(*i)).collect::<Vec<_>>();
+    let mut order = ints(&[2, 1, 2, 3, 4, 1, 1, 2, 1, 1]);
+    order.extend([Cell::Null, Cell::Null]);
+    assert_eq!(out.column("message_order"), order);
+    assert_eq!(
+        out.column("send_kind"),
+        [
+            "WApp", "HSM", "WApp", "WApp", "HSM", "HSM", "WApp", "WApp", "HSM", "HSM", "HSM", "HSM"
+        ]
+        .map(t)
+        .to_vec()
+    );
+    let n = Cell::Null;
+    assert_eq!(
+        out.column("status"),
+        vec![
+            n.clone(),
+            t("Lido"),
+            n.clone(),
+            t("Recebido"),
+            t("Recebido"),
+            t("Lido"),
+            n.clone(),
+            n.clone(),
+            t("Enviado"),
+            t("Novo"),
+            t("Falhou"),
+            t("Enviado"),
+        ]
+    );
+    // PMP billable = type regular: m7 free_customer_service and m8 free_entry_point are not.
+    let b = Cell::Bool;
+    assert_eq!(
+        out.column("billable"),
+        vec![
+            n.clone(),
+            b(true),
+            n.clone(),
+            b(false),
+            b(true),
+            b(true),
+            n.clone(),
+            n.clone(),
+            b(true),
+            n.clone(),
+            n.clone(),
+            b(false),
+        ]
+    );
+    let r = out.row(3);
+    assert_eq!(r["replies"], t("Olá Ana"));
+    assert_eq!(r["pricing_model"], t("PMP"));
+    assert_eq!(r["pricing_category"], t("service"));
+    assert_eq!(r["pricing_type"], t("free_customer_service"));
+    // Last agent of C1's case: m7 by joao (m1, m4 are campaign sends without a user).
+    assert_eq!(r["last_agent"], t("joao"));
+    assert_eq!(r["case_type"], t("ativo"));
+    assert_eq!(r["session_type"], t("HSM"));
+    assert_eq!(r["created_at"], Cell::DateTime(local(at(10, 0, 0))));
+    assert_eq!(out.row(0)["session_type"], t("cliente"));
+    assert_eq!(out.row(0)["case_type"], t("receptivo"));
+    assert_eq!(out.row(0)["channel"], t("WhatsApp"));
+}
+
+#[test]
+fn consumption_detail_cbp_era() {
+    // 2025-06-30, conversation-based pricing: one marketing HSM (conv1, read) and a
+    // service reply inside the customer's window (conv2, delivered).
+    let at = |h: i64, m: i64| T_CBP + h * 3600 + m * 60;
+    let hooks = vec![
+        statuses(vec![with_cbp(
+            status("c1", "sent", at(9, 0), C1),
+            "conv1",
+            "marketing",
+        )]),
+        statuses(vec![with_cbp(
+            status("c1", "delivered", at(9, 1), C1),
+            "conv1",
+            "marketing",
+        )]),
+        statuses(vec![status("c1", "read", at(9, 2), C1)]),
+        inbound("in1", C2, "Dora", at(10, 0)),
+        statuses(vec![with_cbp(
+            status("c2", "delivered", at(10, 5), C2),
+            "conv2",
+            "service",
+        )]),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let h = write(dir.path(), "hooks.jsonl", &hooks);
+    let src = json!({"webhooks": h.to_str().unwrap()});
+    let out = run(&request(
+        "whatsapp.consumption_detail",
+        src.clone(),
+        json!({}),
+        T_CBP,
+        T_CBP + DAY,
+    ))
+    .unwrap();
+    // Without a send log c1 opens no session; in1 opens C2's, c2 falls inside it.
+    assert_eq!(out.rows.len(), 3);
+    let r = out.row(0);
+    assert_eq!(r["phone"], t(C2));
+    assert_eq!(r["message_order"], Cell::Int(1));
+    let r = out.row(1);
+    assert_eq!(r["message_order"], Cell::Int(2));
+    assert_eq!(r["send_kind"], t("WApp"));
+    assert_eq!(r["pricing_model"], t("CBP"));
+    assert_eq!(r["conversation_id"], t("conv2"));
+    let r = out.row(2);
+    assert_eq!(r["case_id"], Cell::Null);
+    assert_eq!(r["send_kind"], t("HSM"));
+    assert_eq!(r["status"], t("Lido"));
+    assert_eq!(r["pricing_category"], t("marketing"));
+    assert_eq!(r["pricing_type"], Cell::Null);
+    assert_eq!(r["billable"], Cell::Bool(true));
+    assert_eq!(r["conversation_id"], t("conv1"));
+
+    let out = run(&request(
+        "whatsapp.messages_by_status",
+        src,
+        json!({}),
+        T_CBP,
+        T_CBP + DAY,
+    ))
+    .unwrap();
+    assert_eq!(
+        out.column("messages"),
+        [1, 1, 0, 0, 0].map(Cell::Int).to_vec()
+    );
+}
