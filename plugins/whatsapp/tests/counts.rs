@@ -1,6 +1,7 @@
 //! Golden tests of the message and session reports from a hand-written webhook stream and
 //! send log covering every status path, both pricing eras, duplicates, out-of-order and
 //! after-period statuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

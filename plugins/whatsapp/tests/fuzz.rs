@@ -1,5 +1,6 @@
 //! Fuzz-style robustness: random bytes, truncated and mutated POST bodies never panic, and
 //! every rejected line is counted in the MALFORMED_LINES warning.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
