@@ -425,3 +425,143 @@ fn consumption_detail_cbp_era() {
         [1, 1, 0, 0, 0].map(Cell::Int).to_vec()
     );
 }
+
+#[test]
+fn hsm_active_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.hsm_active_sends", &src, json!({}));
+    // Template sends of the day in send order: m1 m2 m3 m4 m5 m6 (m7 is free-form, m9 the
+    // previous day).
+    assert_eq!(
+        out.column("contact_phone"),
+        [C1, C2, C3, C1, C4, C5].map(t).to_vec()
+    );
+    assert_eq!(
+        out.column("status"),
+        ["read", "read", "failed", "delivered", "sent", "pending"]
+            .map(t)
+            .to_vec()
+    );
+    assert_eq!(
+        out.column("origin"),
+        [
+            "campaign",
+            "user",
+            "automation",
+            "campaign",
+            "campaign",
+            "user"
+        ]
+        .map(t)
+        .to_vec()
+    );
+    assert_eq!(
+        out.column("status_at"),
+        vec![
+            Cell::DateTime(local(at(10, 1, 0))),
+            // m2's read came before its sent: the read time stands.
+            Cell::DateTime(local(at(10, 6, 0))),
+            Cell::DateTime(local(at(10, 10, 2))),
+            // Duplicate delivered statuses: one time.
+            Cell::DateTime(local(at(11, 0, 3))),
+            // m5's read is after the period end.
+            Cell::DateTime(local(at(23, 50, 1))),
+            Cell::Null,
+        ]
+    );
+    let r = out.row(2);
+    assert_eq!(r["error"], t("131026 Message undeliverable"));
+    assert_eq!(r["sent_at"], Cell::DateTime(local(at(10, 10, 0))));
+    assert_eq!(r["line_number"], t(LINE));
+    assert_eq!(out.row(1)["contact_name"], t("Beto"));
+    assert_eq!(out.row(0)["campaign"], t("bf"));
+
+    let out = day("whatsapp.hsm_active_sends", &src, json!({"campaign": "bf"}));
+    assert_eq!(out.rows.len(), 3);
+}
+
+#[test]
+fn hsm_sends_by_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.hsm_sends_by_user", &src, json!({}));
+    // Manual template sends: m2 and m6, both by maria.
+    assert_eq!(
+        out.rows,
+        vec![
+            vec![
+                t("maria"),
+                Cell::DateTime(local(at(10, 5, 0))),
+                t(C2),
+                t("aviso"),
+                t("read")
+            ],
+            vec![
+                t("maria"),
+                Cell::DateTime(local(at(23, 55, 0))),
+                t(C5),
+                t("aviso"),
+                t("pending")
+            ],
+        ]
+    );
+    // joao only sent a free-form message.
+    let out = day("whatsapp.hsm_sends_by_user", &src, json!({"user": "joao"}));
+    assert!(out.rows.is_empty());
+}
+
+#[test]
+fn outbound_campaign_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(dir.path());
+    let out = day("whatsapp.outbound_campaign_results", &src, json!({}));
+    assert_eq!(
+        out.column("status"),
+        [
+            "Leído",
+            "Leído",
+            "Fallido",
+            "Recibido",
+            "Enviado",
+            "Pendiente"
+        ]
+        .map(t)
+        .to_vec()
+    );
+    // The seed's test vector: Status: read ↔ Leído.
+    assert_eq!(
+        out.row(0),
+        [
+            ("contact", t(C1)),
+            ("sent_at", Cell::DateTime(local(at(10, 0, 0)))),
+            ("queued", Cell::Bool(true)),
+            ("status", t("Leído")),
+            ("message", t("<p>Oferta</p>")),
+            ("template", t("promo")),
+            ("channel_status", t("Status: read")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    );
+    assert_eq!(out.row(5)["channel_status"], Cell::Null);
+    let out = day(
+        "whatsapp.outbound_campaign_results",
+        &src,
+        json!({"status": "Leído"}),
+    );
+    assert_eq!(out.column("contact"), [C1, C2].map(t).to_vec());
+    let out = day(
+        "whatsapp.outbound_campaign_results",
+        &src,
+        json!({"queued": true}),
+    );
+    assert_eq!(out.rows.len(), 1);
+    let out = day(
+        "whatsapp.outbound_campaign_results",
+        &src,
+        json!({"template": "aviso", "bot": LINE}),
+    );
+    assert_eq!(out.column("contact"), [C2, C5].map(t).to_vec());
+}
