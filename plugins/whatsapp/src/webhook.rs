@@ -48,7 +48,38 @@ impl<'de> Deserialize<'de> for Ts {
     }
 }
 
-type S<'a> = Option<Cow<'a, str>>;
+/// A JSON string borrowed from the line when it has no escapes (serde's own `Cow` support
+/// only borrows for a bare `Cow` field, not inside `Option`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+type S<'a> = Option<Str<'a>>;
 
 #[derive(Deserialize)]
 struct Post<'a> {
@@ -126,9 +157,9 @@ struct Metadata<'a> {
 #[derive(Deserialize)]
 struct RawStatus<'a> {
     #[serde(borrow)]
-    id: Cow<'a, str>,
+    id: Str<'a>,
     #[serde(borrow)]
-    status: Cow<'a, str>,
+    status: Str<'a>,
     #[serde(default)]
     timestamp: Ts,
     #[serde(borrow, default)]
@@ -182,9 +213,9 @@ struct RawError<'a> {
 #[derive(Deserialize)]
 struct RawMessage<'a> {
     #[serde(borrow)]
-    from: Cow<'a, str>,
+    from: Str<'a>,
     #[serde(borrow)]
-    id: Cow<'a, str>,
+    id: Str<'a>,
     #[serde(default)]
     timestamp: Ts,
     #[serde(borrow, rename = "type", default)]
