@@ -77,6 +77,7 @@ fn deb() -> &'static Path {
         // The harness's checks: the binaries and the plugin exist.
         bin();
         plugin_lib("telephony");
+        plugin_lib("whatsapp");
         let out = run(Command::new(repo_root().join("packaging/build-deb"))
             .args(["--profile", "debug", "--bin-dir"])
             .arg(target_dir())
@@ -135,6 +136,7 @@ fn deb_holds_exactly_the_documented_files() {
             "/usr/bin/reportd",
             "/usr/bin/reportd-gen-queue-log",
             "/usr/lib/reportd/plugins/libreportd_telephony.so",
+            "/usr/lib/reportd/plugins/libreportd_whatsapp.so",
             "/usr/lib/sysusers.d/reportd.conf",
             "/usr/lib/tmpfiles.d/reportd.conf",
             "/usr/share/doc/reportd/README.md",
@@ -171,9 +173,9 @@ fn deb_control_fields_and_conffiles() {
         conffiles,
         "/etc/reportd/reportd.toml\n/etc/reportd/schedules.d/example.toml\n"
     );
-    // md5sums covers every non-conffile file: 11 files - 2 conffiles = 9.
+    // md5sums covers every non-conffile file: 12 files - 2 conffiles = 10.
     let md5sums = std::fs::read_to_string(ctrl.path().join("DEBIAN/md5sums")).unwrap();
-    assert_eq!(md5sums.lines().count(), 9, "{md5sums}");
+    assert_eq!(md5sums.lines().count(), 10, "{md5sums}");
     assert!(md5sums.contains("  usr/bin/reportd\n"), "{md5sums}");
 }
 
