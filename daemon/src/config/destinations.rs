@@ -20,16 +20,21 @@ const COMMON_KEYS: &[&str] = &["type", "timeout", "retry"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DestinationType {
     Local,
+    Ftp,
 }
 
 impl DestinationType {
     /// Every type with its TOML tag.
-    const ALL: &'static [(&'static str, DestinationType)] = &[("local", DestinationType::Local)];
+    const ALL: &'static [(&'static str, DestinationType)] = &[
+        ("local", DestinationType::Local),
+        ("ftp", DestinationType::Ftp),
+    ];
 
     /// The type-specific keys (besides [`COMMON_KEYS`]).
     fn keys(self) -> &'static [&'static str] {
         match self {
             DestinationType::Local => &["dir", "mode", "create_dir"],
+            DestinationType::Ftp => super::dest_ftp::KEYS,
         }
     }
 
@@ -111,6 +116,7 @@ fn read_destination(
     let retry = read_retry(t.get("retry"), RetryPolicy::DELIVERY_DEFAULT, diags);
     let kind = match ty {
         DestinationType::Local => DestinationKind::Local(read_local(t, base, diags)?),
+        DestinationType::Ftp => DestinationKind::Ftp(super::dest_ftp::read_ftp(t, base, diags)?),
     };
     Some(DestinationPlan {
         name: name.to_owned(),

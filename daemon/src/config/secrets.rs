@@ -20,6 +20,7 @@ pub(crate) const PASSWORD_KEYS: &[&str] = &[
 ];
 
 /// The keys of the `passphrase` secret (an encrypted private key's passphrase).
+#[allow(dead_code)] // until the sftp destination reads it
 pub(crate) const PASSPHRASE_KEYS: &[&str] = &[
     "passphrase",
     "passphrase_file",

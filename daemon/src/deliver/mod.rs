@@ -1,13 +1,15 @@
 //! Delivery of a generated report file to a destination.
 //!
-//! One module per destination type, named after the TOML `type` ([`local`]; `sftp`, `ftp`
-//! and `email` follow), behind one enum [`Destination`] with a `deliver` method. A
+//! One module per destination type, named after the TOML `type` ([`local`], [`ftp`]; `sftp`
+//! and `email` follow; [`tls`] is the TLS client setup they share), behind one enum [`Destination`] with a `deliver` method. A
 //! [`DeliveryError`] carries a stable [`Code`] and says whether it is transient; the shared
 //! [`retry`] policy decides when to try again. Every delivery is atomic: the file appears
 //! under its final name complete, or not at all.
 
+pub mod ftp;
 pub mod local;
 pub mod retry;
+pub mod tls;
 
 use std::path::PathBuf;
 
@@ -76,6 +78,7 @@ impl DeliveryError {
 #[derive(Debug, Clone)]
 pub enum Destination {
     Local(local::LocalDest),
+    Ftp(ftp::FtpDest),
 }
 
 impl Destination {
@@ -83,6 +86,7 @@ impl Destination {
     pub fn from_plan(plan: &DestinationPlan) -> Self {
         match &plan.kind {
             DestinationKind::Local(l) => Destination::Local(local::LocalDest::new(l.clone())),
+            DestinationKind::Ftp(f) => Destination::Ftp(ftp::FtpDest::new(&plan.name, f.clone())),
         }
     }
 
@@ -90,6 +94,7 @@ impl Destination {
     pub async fn deliver(&self, file: &OutgoingFile) -> Result<Receipt, DeliveryError> {
         match self {
             Destination::Local(d) => d.deliver(file).await,
+            Destination::Ftp(d) => d.deliver(file).await,
         }
     }
 
@@ -98,6 +103,7 @@ impl Destination {
     pub async fn check(&self) -> Result<String, DeliveryError> {
         match self {
             Destination::Local(d) => d.check().await,
+            Destination::Ftp(d) => d.check().await,
         }
     }
 }
