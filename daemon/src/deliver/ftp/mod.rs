@@ -344,26 +344,34 @@ impl Ctx<'_> {
 
 /// What differs between plain and TLS connections for the session logic.
 trait Transport: TokioTlsStream + Sized + Send + Sync + 'static {
-    /// Whether a data connection resumed the control connection's TLS session (`None`: not
-    /// TLS, or not known).
-    fn resumed(data: &mut AsyncDataStream<Self>) -> Option<bool>;
+    /// The TLS state of a data connection (`None`: not TLS).
+    fn tls_info(data: &mut AsyncDataStream<Self>) -> Option<DataTls>;
+}
+
+/// The TLS state of a data connection.
+#[derive(Debug, Clone, Copy)]
+struct DataTls {
+    version: rustls::ProtocolVersion,
+    /// Whether it resumed the control connection's session (vsftpd's `require_ssl_reuse`).
+    resumed: bool,
 }
 
 impl Transport for AsyncNoTlsStream {
-    fn resumed(_: &mut AsyncDataStream<Self>) -> Option<bool> {
+    fn tls_info(_: &mut AsyncDataStream<Self>) -> Option<DataTls> {
         None
     }
 }
 
 impl Transport for AsyncRustlsStream {
-    fn resumed(data: &mut AsyncDataStream<Self>) -> Option<bool> {
+    fn tls_info(data: &mut AsyncDataStream<Self>) -> Option<DataTls> {
         match data {
-            AsyncDataStream::Ssl(tls) => tls
-                .mut_ref()
-                .get_ref()
-                .1
-                .handshake_kind()
-                .map(|k| k == rustls::HandshakeKind::Resumed),
+            AsyncDataStream::Ssl(tls) => {
+                let conn = tls.mut_ref().get_ref().1;
+                Some(DataTls {
+                    version: conn.protocol_version()?,
+                    resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+                })
+            }
             AsyncDataStream::Tcp(_) => None,
         }
     }
@@ -488,17 +496,30 @@ impl<'a, T: Transport> Session<'a, T> {
                 self.plan().dir.as_deref().unwrap_or_default()
             ));
         };
-        let listed = self
+        let what = "LIST (data connection test)";
+        let mut stream = self
             .ctx
             .run(
                 Step::List,
-                "NLST (data connection test)",
-                list(&mut self.ftp, &mut self.epsv, &self.authority),
+                what,
+                open_list(&mut self.ftp, &mut self.epsv, &self.authority),
             )
             .await?;
+        let data = match T::tls_info(stream.get_mut()) {
+            Some(info) if info.resumed => format!("{:?}, TLS session resumed", info.version),
+            Some(info) => format!("{:?}, TLS session NOT resumed (servers requiring reuse will refuse uploads)", info.version),
+            None => "not encrypted".to_owned(),
+        };
+        let mut listing = Vec::new();
+        match tokio::time::timeout(self.plan().idle_timeout, stream.read_to_end(&mut listing)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(errors::from_io(Step::List, what, &e, &self.ctx.tls)),
+            Err(_) => return Err(errors::timed_out(Step::List, what, self.plan().idle_timeout)),
+        }
+        self.ctx.run(Step::List, what, stream.finish()).await?;
         self.quit().await;
         Ok(format!(
-            "{head}: logged in ({trust}); directory {pwd} lists {listed} entries over a data connection"
+            "{head}: logged in ({trust}); directory {pwd} listed over a data connection ({data})"
         ))
     }
 
@@ -566,8 +587,9 @@ impl<'a, T: Transport> Session<'a, T> {
                 &what,
                 open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
             ).await?;
-        let resumed = T::resumed(stream.get_mut());
-        tracing::debug!(file = %name, tls_resumed = ?resumed, "data connection open");
+        let tls = T::tls_info(stream.get_mut());
+        tracing::debug!(file = %name, tls = ?tls, "data connection open");
+        let resumed = tls.map(|t| t.resumed);
         let mut buf = vec![0u8; READ_CHUNK];
         let mut sent = 0u64;
         loop {
@@ -687,18 +709,19 @@ impl<'a, T: Transport> Session<'a, T> {
     }
 }
 
-/// `NLST`, with the same EPSV fallback as uploads; returns the number of entries.
-async fn list<T: Transport>(
+/// Opens a `LIST` data connection, with the same EPSV fallback as uploads.
+async fn open_list<T: Transport>(
     ftp: &mut ImplAsyncFtpStream<T>,
     epsv: &mut bool,
     authority: &str,
-) -> FtpResult<usize> {
-    match ftp.nlst(None).await {
+) -> FtpResult<TransferStream<T>> {
+    const OPEN: &[Status] = &[Status::AboutToSend, Status::AlreadyOpen];
+    match ftp.custom_data_command("LIST", OPEN).await {
         Err(FtpError::UnexpectedResponse(r)) if *epsv && epsv_unknown(&r) => {
             fall_back_to_pasv(ftp, epsv, authority, &r);
-            ftp.nlst(None).await.map(|v| v.len())
+            ftp.custom_data_command("LIST", OPEN).await.map(|(_, s)| s)
         }
-        other => other.map(|v| v.len()),
+        other => other.map(|(_, s)| s),
     }
 }
 
