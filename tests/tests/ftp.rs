@@ -285,7 +285,8 @@ async fn insecure_skip_verify_works_and_warns_each_time() {
     let text = log.text();
     // One warning per delivery: 2.
     assert_eq!(
-        text.matches("does not verify the server's TLS certificate").count(),
+        text.matches("does not verify the server's TLS certificate")
+            .count(),
         2,
         "{text}"
     );
@@ -548,7 +549,10 @@ async fn create_dir_makes_nested_dirs_and_missing_dir_is_permanent() {
     let top = p.dir.clone().unwrap();
     p.dir = Some(format!("{top}/a/b"));
     dest(&p).deliver(&file).await.unwrap();
-    assert_eq!(remote_names(&format!("{top}/a/b")), vec!["r.csv".to_owned()]);
+    assert_eq!(
+        remote_names(&format!("{top}/a/b")),
+        vec!["r.csv".to_owned()]
+    );
 
     p.dir = Some(format!("{top}/missing"));
     p.create_dir = false;
@@ -570,7 +574,10 @@ async fn tls_1_2_cap_is_honoured() {
         let mut home = p.clone();
         home.dir = None;
         let uncapped = dest(&home).check().await.unwrap();
-        assert!(uncapped.contains("TLSv1_3, TLS session resumed"), "{uncapped}");
+        assert!(
+            uncapped.contains("TLSv1_3, TLS session resumed"),
+            "{uncapped}"
+        );
         p.tls_max_version = Some(TlsVersion::V1_2);
         home.tls_max_version = Some(TlsVersion::V1_2);
         let capped = dest(&home).check().await.unwrap();

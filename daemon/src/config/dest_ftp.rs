@@ -52,7 +52,11 @@ pub(crate) fn read_ftp(t: &Table<'_, '_>, base: &Path, diags: &mut Diagnostics) 
         Some(f) => f
             .integer(1..=65535, diags)
             .and_then(|p| u16::try_from(p).ok()),
-        None => Some(if tls == Some(FtpTls::Implicit) { 990 } else { 21 }),
+        None => Some(if tls == Some(FtpTls::Implicit) {
+            990
+        } else {
+            21
+        }),
     };
     let user = t
         .required("user", "user = \"reports\"", diags)
@@ -217,7 +221,8 @@ fn read_remote_dir(f: &Field<'_, '_>, diags: &mut Diagnostics) -> Option<String>
 
 /// `done_marker`: a file name template with at most the `{name}` placeholder.
 fn read_marker(f: &Field<'_, '_>, diags: &mut Diagnostics) -> Option<String> {
-    const FIX: &str = "write a plain file name such as \"{name}.done\" ({name} is the delivered file's name)";
+    const FIX: &str =
+        "write a plain file name such as \"{name}.done\" ({name} is the delivered file's name)";
     let s = f.str(diags)?;
     let without = s.replace("{name}", "");
     if s.is_empty()
@@ -258,14 +263,19 @@ mod tests {
                 DestinationKind::Ftp(f) => Ok(f.clone()),
                 other => panic!("not ftp: {other:?}"),
             },
-            Err(errors) => Err(errors.0.iter().map(|e| format!("{}: {}: {}", e.key, e.message, e.fix)).collect()),
+            Err(errors) => Err(errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}: {}", e.key, e.message, e.fix))
+                .collect()),
         }
     }
 
     #[test]
     fn defaults_are_secure() {
-        let p = load("host = \"ftp.acme.example\"\nuser = \"reports\"\npassword_file = \"acme.pw\"\n")
-            .unwrap();
+        let p =
+            load("host = \"ftp.acme.example\"\nuser = \"reports\"\npassword_file = \"acme.pw\"\n")
+                .unwrap();
         assert_eq!(
             p,
             FtpPlan {
@@ -324,8 +334,16 @@ mod tests {
                 .any(|e| e.contains("is a URL") && e.contains("host = \"ftp.acme.example\"")),
             "{errors:#?}"
         );
-        assert!(errors.iter().any(|e| e.contains("missing the FTP password")));
-        assert!(errors.iter().any(|e| e.starts_with("destinations.acme.tls: invalid value \"plain\"")));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("missing the FTP password"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("destinations.acme.tls: invalid value \"plain\""))
+        );
     }
 
     #[test]

@@ -90,9 +90,7 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, Delivery
                     format!("cannot use the trusted CA certificates: {e}"),
                 )
             })?;
-        builder
-            .with_webpki_verifier(verifier)
-            .with_no_client_auth()
+        builder.with_webpki_verifier(verifier).with_no_client_auth()
     };
     Ok(Arc::new(config))
 }
@@ -230,9 +228,7 @@ pub fn describe(e: &rustls::Error, options: &TlsOptions) -> String {
             };
             format!("the server's TLS certificate {what}; trusted: {trust}")
         }
-        rustls::Error::NoCertificatesPresented => {
-            "the server sent no TLS certificate".to_owned()
-        }
+        rustls::Error::NoCertificatesPresented => "the server sent no TLS certificate".to_owned(),
         other => format!("TLS handshake failed: {other}"),
     }
 }
@@ -279,7 +275,10 @@ mod tests {
             ..TlsOptions::default()
         })
         .unwrap();
-        assert!(format!("{both:?}").contains("versions: [TLSv1_2, TLSv1_3]"), "{both:?}");
+        assert!(
+            format!("{both:?}").contains("versions: [TLSv1_2, TLSv1_3]"),
+            "{both:?}"
+        );
     }
 
     #[test]

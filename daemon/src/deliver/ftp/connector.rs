@@ -46,8 +46,9 @@ impl AsyncTlsConnector for Connector {
     type Stream = AsyncRustlsStream;
 
     async fn connect(&self, domain: &str, stream: TcpStream) -> FtpResult<Self::Stream> {
-        let name = ServerName::try_from(domain.to_owned())
-            .map_err(|e| FtpError::SecureError(format!("invalid TLS server name {domain:?}: {e}")))?;
+        let name = ServerName::try_from(domain.to_owned()).map_err(|e| {
+            FtpError::SecureError(format!("invalid TLS server name {domain:?}: {e}"))
+        })?;
         match self.inner.connect(name, stream).await {
             Ok(tls) => Ok(AsyncRustlsStream::from(tls)),
             Err(e) => {

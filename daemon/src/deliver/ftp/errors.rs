@@ -52,6 +52,17 @@ pub(super) enum TlsFailure {
 /// Shared between a connector (which fills it) and the session (which reads it).
 pub(super) type TlsFailureSlot = Arc<Mutex<Option<TlsFailure>>>;
 
+/// A reply's three-digit code, read from its text: suppaftp maps codes it does not know
+/// (such as vsftpd's 522) to `Status::Unknown` = 0.
+pub(super) fn reply_code(r: &Response) -> u32 {
+    match r.body.get(..3) {
+        Some(d) if d.iter().all(u8::is_ascii_digit) => {
+            d.iter().fold(0, |n, b| n * 10 + u32::from(b - b'0'))
+        }
+        _ => r.status.code(),
+    }
+}
+
 /// The first line(s) of a reply, as text, for messages (bounded: a hostile server could send
 /// megabytes).
 pub(super) fn reply_text(r: &Response) -> String {
@@ -87,9 +98,17 @@ pub(super) fn from_reply(step: Step, what: &str, code: u32, text: &str) -> Deliv
 }
 
 /// The error for an I/O failure of the control or data connection.
-pub(super) fn from_io(step: Step, what: &str, e: &std::io::Error, tls: &TlsOptions) -> DeliveryError {
+pub(super) fn from_io(
+    step: Step,
+    what: &str,
+    e: &std::io::Error,
+    tls: &TlsOptions,
+) -> DeliveryError {
     if let Some(r) = tls::rustls_error(e) {
-        return DeliveryError::new(tls::code_of(r), format!("{what}: {}", tls::describe(r, tls)));
+        return DeliveryError::new(
+            tls::code_of(r),
+            format!("{what}: {}", tls::describe(r, tls)),
+        );
     }
     let message = format!("{what}: {e}");
     match e.kind() {
@@ -112,14 +131,15 @@ pub(super) fn classify(
     tls: &TlsOptions,
 ) -> DeliveryError {
     match e {
-        FtpError::UnexpectedResponse(r) => from_reply(step, what, r.status.code(), &reply_text(&r)),
+        FtpError::UnexpectedResponse(r) => from_reply(step, what, reply_code(&r), &reply_text(&r)),
         FtpError::ConnectionError(io) => from_io(step, what, &io, tls),
         FtpError::SecureError(text) => {
             let failure = slot.and_then(|s| s.lock().ok().and_then(|mut g| g.take()));
             match failure {
-                Some(TlsFailure::Rustls(r)) => {
-                    DeliveryError::new(tls::code_of(&r), format!("{what}: {}", tls::describe(&r, tls)))
-                }
+                Some(TlsFailure::Rustls(r)) => DeliveryError::new(
+                    tls::code_of(&r),
+                    format!("{what}: {}", tls::describe(&r, tls)),
+                ),
                 Some(TlsFailure::Io(kind, io_text)) => {
                     from_io(step, what, &std::io::Error::new(kind, io_text), tls)
                 }
@@ -185,7 +205,11 @@ mod tests {
         assert!(!cases.is_empty());
         for (step, reply, code, transient) in cases {
             let e = from_reply(step, "CMD", reply, "text");
-            assert_eq!((e.code, e.is_transient()), (code, transient), "{step:?} {reply}");
+            assert_eq!(
+                (e.code, e.is_transient()),
+                (code, transient),
+                "{step:?} {reply}"
+            );
         }
         let e = from_reply(Step::Cwd, "CWD /in", 550, "550 Failed to change directory.");
         assert_eq!(
@@ -198,7 +222,10 @@ mod tests {
     fn io_errors() {
         let o = TlsOptions::default();
         let refused = std::io::Error::from(ErrorKind::ConnectionRefused);
-        assert_eq!(from_io(Step::Connect, "x", &refused, &o).code, Code::ConnectRefused);
+        assert_eq!(
+            from_io(Step::Connect, "x", &refused, &o).code,
+            Code::ConnectRefused
+        );
         let reset = std::io::Error::from(ErrorKind::ConnectionReset);
         let e = from_io(Step::Store, "x", &reset, &o);
         assert_eq!((e.code, e.is_transient()), (Code::ConnectionReset, true));
@@ -215,6 +242,27 @@ mod tests {
         assert_eq!((e.code, e.is_transient()), (Code::TlsCertificate, false));
         // The slot was emptied: a later unrelated TLS error is not blamed on the certificate.
         assert!(slot.lock().unwrap().is_none());
+    }
+
+    #[test]
+    fn reply_codes_come_from_the_text() {
+        // suppaftp has no Status for 522: it is Unknown (0), the text still says 522.
+        let r = Response::new(
+            suppaftp::Status::Unknown,
+            b"522 SSL connection failed: session reuse required\r\n".to_vec(),
+        );
+        assert_eq!(reply_code(&r), 522);
+        let e = classify(
+            Step::Store,
+            "STOR x",
+            FtpError::UnexpectedResponse(r),
+            None,
+            &TlsOptions::default(),
+        );
+        assert_eq!(
+            (e.code, e.is_transient()),
+            (Code::FtpTlsSessionReuse, false)
+        );
     }
 
     #[test]

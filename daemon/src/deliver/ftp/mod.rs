@@ -230,8 +230,12 @@ impl FtpDest {
             // suppaftp sends these only for explicit TLS; without PROT P vsftpd refuses the
             // (then unencrypted) data connections with 522.
             for cmd in ["PBSZ 0", "PROT P"] {
-                ctx.run(Step::Tls, cmd, ftp.custom_command(cmd, &[Status::CommandOk]))
-                    .await?;
+                ctx.run(
+                    Step::Tls,
+                    cmd,
+                    ftp.custom_command(cmd, &[Status::CommandOk]),
+                )
+                .await?;
             }
             ftp
         } else {
@@ -452,7 +456,11 @@ impl<'a, T: Transport> Session<'a, T> {
 
     /// `MKD` each missing level of `dir`, then enter it. `cwd_error` is returned if the
     /// directory still cannot be entered and no `MKD` said why.
-    async fn make_dirs(&mut self, dir: &str, cwd_error: DeliveryError) -> Result<(), DeliveryError> {
+    async fn make_dirs(
+        &mut self,
+        dir: &str,
+        cwd_error: DeliveryError,
+    ) -> Result<(), DeliveryError> {
         let mut prefix = String::new();
         if dir.starts_with('/') {
             prefix.push('/');
@@ -465,7 +473,11 @@ impl<'a, T: Transport> Session<'a, T> {
             prefix.push_str(part);
             let what = format!("MKD {prefix}");
             // An existing level also answers 550: only the final CWD tells.
-            if let Err(e) = self.ctx.run(Step::Mkd, &what, self.ftp.mkdir(&prefix)).await {
+            if let Err(e) = self
+                .ctx
+                .run(Step::Mkd, &what, self.ftp.mkdir(&prefix))
+                .await
+            {
                 if e.is_transient() || e.code == Code::ConnectionReset {
                     return Err(e);
                 }
@@ -487,7 +499,10 @@ impl<'a, T: Transport> Session<'a, T> {
         let trust = if self.plan().tls == FtpTls::None {
             "plain FTP, no encryption".to_owned()
         } else {
-            format!("certificate checked against {}", self.ctx.tls.trust_description())
+            format!(
+                "certificate checked against {}",
+                self.ctx.tls.trust_description()
+            )
         };
         let Some(pwd) = self.enter_dir(false).await? else {
             self.quit().await;
@@ -507,14 +522,24 @@ impl<'a, T: Transport> Session<'a, T> {
             .await?;
         let data = match T::tls_info(stream.get_mut()) {
             Some(info) if info.resumed => format!("{:?}, TLS session resumed", info.version),
-            Some(info) => format!("{:?}, TLS session NOT resumed (servers requiring reuse will refuse uploads)", info.version),
+            Some(info) => format!(
+                "{:?}, TLS session NOT resumed (servers requiring reuse will refuse uploads)",
+                info.version
+            ),
             None => "not encrypted".to_owned(),
         };
         let mut listing = Vec::new();
-        match tokio::time::timeout(self.plan().idle_timeout, stream.read_to_end(&mut listing)).await {
+        match tokio::time::timeout(self.plan().idle_timeout, stream.read_to_end(&mut listing)).await
+        {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(errors::from_io(Step::List, what, &e, &self.ctx.tls)),
-            Err(_) => return Err(errors::timed_out(Step::List, what, self.plan().idle_timeout)),
+            Err(_) => {
+                return Err(errors::timed_out(
+                    Step::List,
+                    what,
+                    self.plan().idle_timeout,
+                ));
+            }
         }
         self.ctx.run(Step::List, what, stream.finish()).await?;
         self.quit().await;
@@ -523,7 +548,11 @@ impl<'a, T: Transport> Session<'a, T> {
         ))
     }
 
-    async fn deliver(&mut self, file: &OutgoingFile, password: &Secret) -> Result<Receipt, DeliveryError> {
+    async fn deliver(
+        &mut self,
+        file: &OutgoingFile,
+        password: &Secret,
+    ) -> Result<Receipt, DeliveryError> {
         self.login(password).await?;
         let pwd = self.enter_dir(true).await?.unwrap_or_default();
         let atomic = self.plan().atomic;
@@ -537,7 +566,11 @@ impl<'a, T: Transport> Session<'a, T> {
             // Leave nothing behind when the server is still there to ask (a cut connection
             // leaves the .part, which is hidden and replaced by the next attempt).
             let what = format!("DELE {target}");
-            let _ = tokio::time::timeout(CLEANUP_TIMEOUT, self.ctx.run(Step::Rename, &what, self.ftp.rm(&target))).await;
+            let _ = tokio::time::timeout(
+                CLEANUP_TIMEOUT,
+                self.ctx.run(Step::Rename, &what, self.ftp.rm(&target)),
+            )
+            .await;
         }
         result?;
         if let Some(template) = self.plan().done_marker.clone() {
@@ -554,7 +587,12 @@ impl<'a, T: Transport> Session<'a, T> {
     }
 
     /// Stores the file as `target`, verifies its size and (atomic) renames it into place.
-    async fn upload(&mut self, file: &OutgoingFile, target: &str, atomic: bool) -> Result<(), DeliveryError> {
+    async fn upload(
+        &mut self,
+        file: &OutgoingFile,
+        target: &str,
+        atomic: bool,
+    ) -> Result<(), DeliveryError> {
         let sent = self.store(file, target).await?;
         if sent != file.bytes {
             return Err(DeliveryError::new(
@@ -578,15 +616,21 @@ impl<'a, T: Transport> Session<'a, T> {
         let mut src = tokio::fs::File::open(&file.path).await.map_err(|e| {
             DeliveryError::new(
                 Code::RenderIo,
-                format!("cannot open the generated file {}: {e}", file.path.display()),
+                format!(
+                    "cannot open the generated file {}: {e}",
+                    file.path.display()
+                ),
             )
         })?;
         let what = format!("STOR {name}");
-        let mut stream = self.ctx.run(
+        let mut stream = self
+            .ctx
+            .run(
                 Step::Store,
                 &what,
                 open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
-            ).await?;
+            )
+            .await?;
         let tls = T::tls_info(stream.get_mut());
         tracing::debug!(file = %name, tls = ?tls, "data connection open");
         let resumed = tls.map(|t| t.resumed);
@@ -596,17 +640,27 @@ impl<'a, T: Transport> Session<'a, T> {
             let n = src.read(&mut buf).await.map_err(|e| {
                 DeliveryError::new(
                     Code::RenderIo,
-                    format!("cannot read the generated file {}: {e}", file.path.display()),
+                    format!(
+                        "cannot read the generated file {}: {e}",
+                        file.path.display()
+                    ),
                 )
             })?;
             if n == 0 {
                 break;
             }
             for chunk in buf[..n].chunks(WRITE_CHUNK) {
-                match tokio::time::timeout(self.plan().idle_timeout, stream.write_all(chunk)).await {
+                match tokio::time::timeout(self.plan().idle_timeout, stream.write_all(chunk)).await
+                {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => return Err(self.data_error(&what, &e, resumed)),
-                    Err(_) => return Err(errors::timed_out(Step::Store, &what, self.plan().idle_timeout)),
+                    Err(_) => {
+                        return Err(errors::timed_out(
+                            Step::Store,
+                            &what,
+                            self.plan().idle_timeout,
+                        ));
+                    }
                 }
             }
             sent += n as u64;
@@ -634,11 +688,14 @@ impl<'a, T: Transport> Session<'a, T> {
 
     async fn store_empty(&mut self, name: &str) -> Result<(), DeliveryError> {
         let what = format!("STOR {name} (done marker)");
-        let stream = self.ctx.run(
+        let stream = self
+            .ctx
+            .run(
                 Step::Store,
                 &what,
                 open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
-            ).await?;
+            )
+            .await?;
         self.ctx.run(Step::Store, &what, stream.finish()).await
     }
 
@@ -647,7 +704,7 @@ impl<'a, T: Transport> Session<'a, T> {
         let what = format!("SIZE {name}");
         let size = match self.ftp.size(name).await {
             Ok(size) => size as u64,
-            Err(FtpError::UnexpectedResponse(r)) if matches!(r.status.code(), 500 | 502) => {
+            Err(FtpError::UnexpectedResponse(r)) if matches!(errors::reply_code(&r), 500 | 502) => {
                 tracing::debug!(server = %self.authority, "no SIZE command; relying on the transfer reply");
                 return Ok(());
             }
@@ -682,7 +739,12 @@ impl<'a, T: Transport> Session<'a, T> {
     async fn rename(&mut self, from: &str, to: &str) -> Result<(), (bool, DeliveryError)> {
         let rnfr = format!("RNFR {from}");
         self.ctx
-            .run(Step::Rename, &rnfr, self.ftp.custom_command(&rnfr, &[Status::RequestFilePending]))
+            .run(
+                Step::Rename,
+                &rnfr,
+                self.ftp
+                    .custom_command(&rnfr, &[Status::RequestFilePending]),
+            )
             .await
             .map_err(|e| (false, e))?;
         let rnto = format!("RNTO {to}");
@@ -690,7 +752,8 @@ impl<'a, T: Transport> Session<'a, T> {
             .run(
                 Step::Rename,
                 &rnto,
-                self.ftp.custom_command(&rnto, &[Status::RequestedFileActionOk, Status::CommandOk]),
+                self.ftp
+                    .custom_command(&rnto, &[Status::RequestedFileActionOk, Status::CommandOk]),
             )
             .await
             .map(|_| ())
@@ -760,7 +823,7 @@ fn fall_back_to_pasv<T: Transport>(
 /// Whether a reply to EPSV + STOR/NLST says the server does not know EPSV (500 unknown
 /// command, 502 not implemented); the transfer commands themselves do not answer so.
 fn epsv_unknown(r: &suppaftp::types::Response) -> bool {
-    matches!(r.status.code(), 500 | 502)
+    matches!(errors::reply_code(r), 500 | 502)
 }
 
 fn session_reuse_error(what: &str, detail: &str) -> DeliveryError {
