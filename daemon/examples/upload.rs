@@ -90,7 +90,10 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", e.code.hint()))?;
     let seconds = start.elapsed().as_secs_f64();
-    eprintln!("delivered {} bytes to {}", receipt.bytes, receipt.remote_path);
+    eprintln!(
+        "delivered {} bytes to {}",
+        receipt.bytes, receipt.remote_path
+    );
     println!("{seconds:.3}");
     Ok(())
 }

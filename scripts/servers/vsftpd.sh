@@ -4,7 +4,8 @@
 #   plain     FTP_PORT          (2121)  no TLS at all
 #   explicit  FTPES_PORT        (2122)  AUTH TLS required for login and data
 #   implicit  FTPS_PORT         (2990)  TLS from the first byte
-#   norename  FTP_NORENAME_PORT (2123)  explicit TLS, RNFR/RNTO denied ("rename refused")
+#   norename  FTP_NORENAME_PORT (2123)  explicit TLS, RNFR/RNTO denied ("rename refused"),
+#                                       EPSV denied too (clients must fall back to PASV)
 # Ports and passive ranges can be moved with the variables below (other checkouts may run
 # their own servers on this machine at the same time).
 # Gotchas (shared/TEST-SERVERS.md): vsftpd must start as root; it has no pid file and only
@@ -67,7 +68,7 @@ EOF
   esac
   case $name in
     implicit) echo "implicit_ssl=YES" ;;
-    norename) echo "cmds_denied=RNFR,RNTO" ;;
+    norename) echo "cmds_denied=RNFR,RNTO,EPSV" ;;
   esac
 }
 

@@ -26,7 +26,7 @@ enum Server {
     Plain,
     Explicit,
     Implicit,
-    /// FTPES with `cmds_denied=RNFR,RNTO`.
+    /// FTPES with `cmds_denied=RNFR,RNTO,EPSV` (so also exercising the fall back to PASV).
     NoRename,
 }
 
@@ -495,6 +495,22 @@ async fn rename_refused_then_atomic_false_succeeds() {
     dest(&p).deliver(&file).await.unwrap();
     assert_eq!(remote_names(&dir), vec!["r.csv".to_owned()]);
     assert_eq!(remote_file(&dir, "r.csv"), b"a;b\r\n1;2\r\n");
+}
+
+#[tokio::test]
+async fn pasv_mode_uploads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = tricky_body();
+    let file = outgoing(tmp.path(), "r.bin", &body);
+    for server in [Server::Plain, Server::Implicit] {
+        let mut p = plan(server, "pasv");
+        p.passive = FtpPassive::Pasv;
+        dest(&p).deliver(&file).await.unwrap();
+        assert_eq!(
+            sha256_hex(&remote_file(p.dir.as_deref().unwrap(), "r.bin")),
+            file.sha256
+        );
+    }
 }
 
 #[tokio::test]

@@ -157,7 +157,8 @@ pub struct FtpPlan {
     pub create_dir: bool,
     /// Upload as `.<name>.part`, check its size, then rename it to `<name>` (`atomic`, default
     /// true), so the customer never picks up a half-written file. Set false for servers that
-    /// refuse renames: the file is then written under its final name directly.
+    /// refuse renames: the file is then written under its final name directly, and an
+    /// interrupted transfer leaves a partial file there until the retry replaces it.
     pub atomic: bool,
     /// After the file is in place, also upload an empty marker file (`done_marker`, e.g.
     /// `"{name}.done"`; `{name}` is the delivered file name), for pickup scripts that wait
@@ -169,7 +170,8 @@ pub struct FtpPlan {
     /// data (`idle_timeout`, default 60s).
     pub idle_timeout: Duration,
     /// Passive mode command (`passive`, default `"epsv"`, falling back to PASV when the server
-    /// does not know EPSV; `"pasv"` for servers or firewalls that mishandle EPSV).
+    /// refuses EPSV; `"pasv"` for servers or firewalls that mishandle EPSV). Data connections
+    /// go to the control connection's address, whatever address a PASV reply names.
     pub passive: FtpPassive,
 }
 

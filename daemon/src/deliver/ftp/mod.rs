@@ -813,17 +813,20 @@ fn fall_back_to_pasv<T: Transport>(
 ) {
     tracing::info!(
         server = %authority,
-        "the server does not support EPSV ({}); using PASV",
+        "EPSV or the transfer after it was refused ({}); using PASV from now on",
         errors::reply_text(r)
     );
     *epsv = false;
     ftp.set_mode(Mode::Passive);
 }
 
-/// Whether a reply to EPSV + STOR/NLST says the server does not know EPSV (500 unknown
-/// command, 502 not implemented); the transfer commands themselves do not answer so.
+/// Whether a failed EPSV + STOR/LIST is worth one more try with PASV: any 5xx but a refused
+/// login. suppaftp does not say which of the two commands was refused, and servers answer an
+/// unknown or forbidden EPSV with 500, 502 or 550 (vsftpd `cmds_denied`); a STOR refused for
+/// its own reasons is just refused once more (one round trip, once per session).
 fn epsv_unknown(r: &suppaftp::types::Response) -> bool {
-    matches!(errors::reply_code(r), 500 | 502)
+    let code = errors::reply_code(r);
+    (500..600).contains(&code) && code != 530
 }
 
 fn session_reuse_error(what: &str, detail: &str) -> DeliveryError {
