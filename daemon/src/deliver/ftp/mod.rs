@@ -478,7 +478,7 @@ impl<'a, T: Transport> Session<'a, T> {
                 .run(Step::Mkd, &what, self.ftp.mkdir(&prefix))
                 .await
             {
-                if e.is_transient() || e.code == Code::ConnectionReset {
+                if e.is_transient() {
                     return Err(e);
                 }
                 mkd_error = Some(e);
