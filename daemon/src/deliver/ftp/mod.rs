@@ -227,6 +227,8 @@ impl FtpDest {
                 Some(ftp) => ftp,
                 None => return Err(last.unwrap_or_else(|| no_address(&what))),
             };
+            // As for the other modes (suppaftp made this socket itself).
+            let _ = ftp.get_ref().await.set_nodelay(true);
             // suppaftp sends these only for explicit TLS; without PROT P vsftpd refuses the
             // (then unencrypted) data connections with 522.
             for cmd in ["PBSZ 0", "PROT P"] {
