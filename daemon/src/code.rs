@@ -102,6 +102,23 @@ codes! {
         hint: "the attachment is larger than `max_attachment_size` or the server's limit; set `oversize = \"zip\"` to send it compressed, raise `max_attachment_size` if the server allows, or deliver large reports by SFTP/FTP";
     SmtpProtocol = "SMTP_PROTOCOL", transient: false,
         hint: "the mail server did not behave as configured (no STARTTLS offered, no usable AUTH mechanism, unexpected reply); check `host`, `port` and `tls` (587 = starttls, 465 = implicit)";
+    // ftp
+    FtpAuth = "FTP_AUTH", transient: false,
+        hint: "the FTP server refused the login (530); check `user` and the password, and that the account may log in over FTP";
+    FtpTlsSessionReuse = "FTP_TLS_SESSION_REUSE", transient: false,
+        hint: "the FTP server refused the TLS data connection (522): vsftpd's `require_ssl_reuse=YES` wants the data connection to resume the control connection's TLS session and it did not; report it with `reportd show RUN` (the server admin can set `require_ssl_reuse=NO` as a workaround)";
+    FtpPermission = "FTP_PERMISSION", transient: false,
+        hint: "the FTP server refused to create the file or directory (550/553); check the account's write permission on `dir`";
+    FtpNoSuchDir = "FTP_NO_SUCH_DIR", transient: false,
+        hint: "the FTP destination's `dir` does not exist or cannot be entered; fix `dir` or set `create_dir = true`";
+    FtpRenameRefused = "FTP_RENAME_REFUSED", transient: false,
+        hint: "the FTP server refused to rename the uploaded `.part` file to its final name (RNFR/RNTO); allow renames for the account or set `atomic = false`";
+    FtpSizeMismatch = "FTP_SIZE_MISMATCH", transient: true,
+        hint: "the size the FTP server reports for the uploaded file differs from the report's (a truncated transfer); retried per policy";
+    FtpIdleTimeout = "FTP_IDLE_TIMEOUT", transient: true,
+        hint: "the FTP server stopped answering for longer than `idle_timeout` (stalled link, firewall dropping the data connection, overloaded server); retried per policy";
+    FtpProtocol = "FTP_PROTOCOL", transient: false,
+        hint: "the FTP server gave an unexpected reply (the message has it); 4xx replies are retried, 5xx are not; check the server's log";
     DestinationUnknown = "DESTINATION_UNKNOWN", transient: false,
         hint: "the destination is no longer in the configuration; restore it or deliver by hand";
     Internal = "INTERNAL", transient: false,

@@ -372,7 +372,7 @@ config/schedules.d/acme.toml:13:1: schedule[acme-daily].ovelap: unknown key "ove
             schedules: acme(),
             // MAIN line 14; `type = ` is 7 characters: column 8
             expected: r#"config/reportd.toml:14:8: destinations.outbox.type: unknown destination type "lokal"
-  fix: supported types: "local" or "email" (did you mean "local"?)
+  fix: supported types: "local", "email" or "ftp" (did you mean "local"?)
 1 error(s) in configuration"#,
         },
         Case {
@@ -598,7 +598,7 @@ fn full_config_plan() {
     let outbox = &plan.destinations["outbox"];
     assert_eq!(outbox.name, "outbox");
     let DestinationKind::Local(local) = &outbox.kind else {
-        panic!("outbox is not local")
+        panic!("outbox is not local: {:?}", outbox.kind)
     };
     assert_eq!(
         *local,
@@ -612,7 +612,7 @@ fn full_config_plan() {
     assert_eq!(outbox.retry, RetryPolicy::DELIVERY_DEFAULT);
     let archive = &plan.destinations["archive"];
     let DestinationKind::Local(local) = &archive.kind else {
-        panic!("archive is not local")
+        panic!("archive is not local: {:?}", archive.kind)
     };
     assert_eq!(
         *local,

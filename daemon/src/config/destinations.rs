@@ -22,6 +22,7 @@ const COMMON_KEYS: &[&str] = &["type", "timeout", "retry"];
 enum DestinationType {
     Local,
     Email,
+    Ftp,
 }
 
 impl DestinationType {
@@ -29,6 +30,7 @@ impl DestinationType {
     const ALL: &'static [(&'static str, DestinationType)] = &[
         ("local", DestinationType::Local),
         ("email", DestinationType::Email),
+        ("ftp", DestinationType::Ftp),
     ];
 
     /// The type-specific keys (besides [`COMMON_KEYS`]).
@@ -36,6 +38,7 @@ impl DestinationType {
         match self {
             DestinationType::Local => &["dir", "mode", "create_dir"],
             DestinationType::Email => EMAIL_KEYS,
+            DestinationType::Ftp => super::dest_ftp::KEYS,
         }
     }
 
@@ -118,6 +121,7 @@ fn read_destination(
     let kind = match ty {
         DestinationType::Local => DestinationKind::Local(read_local(t, base, diags)?),
         DestinationType::Email => DestinationKind::Email(Box::new(read_email(t, base, diags)?)),
+        DestinationType::Ftp => DestinationKind::Ftp(super::dest_ftp::read_ftp(t, base, diags)?),
     };
     Some(DestinationPlan {
         name: name.to_owned(),

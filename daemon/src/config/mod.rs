@@ -8,6 +8,7 @@
 //! happens later, in `build` (the run module) and `reportd check --connect`.
 
 mod dest_email;
+mod dest_ftp;
 mod destinations;
 pub mod env;
 pub mod error;

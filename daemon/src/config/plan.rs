@@ -107,6 +107,8 @@ pub enum DestinationKind {
     /// `type = "email"`: an e-mail with the report attached, sent through an SMTP server.
     /// Boxed: it is much larger than the other variants.
     Email(Box<EmailPlan>),
+    /// `type = "ftp"`: an FTP server, over explicit TLS (FTPES), implicit TLS (FTPS) or plain.
+    Ftp(FtpPlan),
 }
 
 impl DestinationKind {
@@ -114,6 +116,7 @@ impl DestinationKind {
         match self {
             DestinationKind::Local(_) => "local",
             DestinationKind::Email(_) => "email",
+            DestinationKind::Ftp(_) => "ftp",
         }
     }
 }
@@ -222,6 +225,97 @@ pub struct EmailPlan {
     /// Time allowed to open the TCP connection (`connect_timeout`, default 15s). The whole
     /// send is bounded by the destination's `timeout`.
     pub connect_timeout: Duration,
+}
+
+/// `type = "ftp"` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtpPlan {
+    /// Server host name or IP address (`host`). With TLS, the server's certificate must be
+    /// valid for this name.
+    pub host: String,
+    /// Control connection port (`port`, default 21, or 990 with `tls = "implicit"`).
+    pub port: u16,
+    /// Login name (`user`).
+    pub user: String,
+    /// The login password (`password`, `password_file`, `password_env` or
+    /// `password_credential`), read at each delivery; never logged.
+    pub password: crate::secret::SecretSource,
+    /// Encryption (`tls`, default `"explicit"`): `"explicit"` (FTPES: `AUTH TLS` on the normal
+    /// port), `"implicit"` (FTPS: TLS from the first byte, usually port 990) or `"none"`
+    /// (plain FTP: password and report cross the network readable; warned at each delivery).
+    pub tls: FtpTls,
+    /// PEM file with the CA certificate(s) that signed the server's certificate (`ca_file`);
+    /// default: the system's trusted CAs.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any server certificate (`insecure_skip_verify`, default false). Anyone on the
+    /// path can then read the password and the reports; warned at each delivery.
+    pub insecure_skip_verify: bool,
+    /// Highest TLS version to use (`tls_max_version = "1.2"`), for servers that fail with
+    /// TLS 1.3; default: TLS 1.3 with 1.2 as fallback.
+    pub tls_max_version: Option<TlsVersion>,
+    /// Remote directory (`dir`), absolute or relative to the login directory; default: the
+    /// login directory.
+    pub dir: Option<String>,
+    /// Create `dir` (and its parents) when missing (`create_dir`, default false).
+    pub create_dir: bool,
+    /// Upload as `.<name>.part`, check its size, then rename it to `<name>` (`atomic`, default
+    /// true), so the customer never picks up a half-written file. Set false for servers that
+    /// refuse renames: the file is then written under its final name directly, and an
+    /// interrupted transfer leaves a partial file there until the retry replaces it.
+    pub atomic: bool,
+    /// After the file is in place, also upload an empty marker file (`done_marker`, e.g.
+    /// `"{name}.done"`; `{name}` is the delivered file name), for pickup scripts that wait
+    /// for one.
+    pub done_marker: Option<String>,
+    /// Time allowed to connect and get the server's greeting (`connect_timeout`, default 15s).
+    pub connect_timeout: Duration,
+    /// Longest silence allowed from the server once connected, per command or per block of
+    /// data (`idle_timeout`, default 60s).
+    pub idle_timeout: Duration,
+    /// Passive mode command (`passive`, default `"epsv"`, falling back to PASV when the server
+    /// refuses EPSV; `"pasv"` for servers or firewalls that mishandle EPSV). Data connections
+    /// go to the control connection's address, whatever address a PASV reply names.
+    pub passive: FtpPassive,
+}
+
+/// `tls` of an FTP destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FtpTls {
+    /// `"explicit"` (FTPES): connect in clear, `AUTH TLS`, then everything encrypted.
+    Explicit,
+    /// `"implicit"` (FTPS): TLS from the first byte.
+    Implicit,
+    /// `"none"`: plain FTP.
+    None,
+}
+
+impl FtpTls {
+    /// The URL scheme used in receipts and messages.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            FtpTls::Explicit => "ftpes",
+            FtpTls::Implicit => "ftps",
+            FtpTls::None => "ftp",
+        }
+    }
+}
+
+/// `passive` of an FTP destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FtpPassive {
+    /// `"epsv"`: EPSV, falling back to PASV if the server does not know it.
+    Epsv,
+    /// `"pasv"`: PASV only.
+    Pasv,
+}
+
+/// A TLS protocol version (`tls_max_version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsVersion {
+    /// `"1.2"`.
+    V1_2,
+    /// `"1.3"`.
+    V1_3,
 }
 
 /// Retry with exponential backoff and full jitter.

@@ -1,14 +1,17 @@
 //! Delivery of a generated report file to a destination.
 //!
-//! One module per destination type, named after the TOML `type` ([`local`], [`email`];
-//! `sftp` and `ftp` follow), behind one enum [`Destination`] with a `deliver` method. A
+//! One module per destination type, named after the TOML `type` ([`local`], [`email`],
+//! [`ftp`]; `sftp` follows; [`tls`] is the TLS client setup they share), behind one enum
+//! [`Destination`] with a `deliver` method. A
 //! [`DeliveryError`] carries a stable [`Code`] and says whether it is transient; the shared
 //! [`retry`] policy decides when to try again. Every delivery is atomic: the file appears
 //! under its final name complete, or not at all.
 
 pub mod email;
+pub mod ftp;
 pub mod local;
 pub mod retry;
+pub mod tls;
 
 use std::path::PathBuf;
 
@@ -96,6 +99,7 @@ impl DeliveryError {
 pub enum Destination {
     Local(local::LocalDest),
     Email(email::EmailDest),
+    Ftp(ftp::FtpDest),
 }
 
 impl Destination {
@@ -106,6 +110,7 @@ impl Destination {
             DestinationKind::Email(e) => {
                 Destination::Email(email::EmailDest::new((**e).clone(), plan.timeout))
             }
+            DestinationKind::Ftp(f) => Destination::Ftp(ftp::FtpDest::new(&plan.name, f.clone())),
         }
     }
 
@@ -114,6 +119,7 @@ impl Destination {
         match self {
             Destination::Local(d) => d.deliver(file).await,
             Destination::Email(d) => d.deliver(file).await,
+            Destination::Ftp(d) => d.deliver(file).await,
         }
     }
 
@@ -123,6 +129,7 @@ impl Destination {
         match self {
             Destination::Local(d) => d.check().await,
             Destination::Email(d) => d.check().await,
+            Destination::Ftp(d) => d.check().await,
         }
     }
 }
