@@ -597,7 +597,9 @@ fn full_config_plan() {
     assert_eq!(plan.destinations.len(), 2);
     let outbox = &plan.destinations["outbox"];
     assert_eq!(outbox.name, "outbox");
-    let DestinationKind::Local(local) = &outbox.kind;
+    let DestinationKind::Local(local) = &outbox.kind else {
+        panic!("outbox is not local")
+    };
     assert_eq!(
         *local,
         LocalPlan {
@@ -609,7 +611,9 @@ fn full_config_plan() {
     assert_eq!(outbox.timeout, Duration::from_secs(600)); // 10 min
     assert_eq!(outbox.retry, RetryPolicy::DELIVERY_DEFAULT);
     let archive = &plan.destinations["archive"];
-    let DestinationKind::Local(local) = &archive.kind;
+    let DestinationKind::Local(local) = &archive.kind else {
+        panic!("archive is not local")
+    };
     assert_eq!(
         *local,
         LocalPlan {

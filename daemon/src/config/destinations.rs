@@ -20,16 +20,21 @@ const COMMON_KEYS: &[&str] = &["type", "timeout", "retry"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DestinationType {
     Local,
+    Sftp,
 }
 
 impl DestinationType {
     /// Every type with its TOML tag.
-    const ALL: &'static [(&'static str, DestinationType)] = &[("local", DestinationType::Local)];
+    const ALL: &'static [(&'static str, DestinationType)] = &[
+        ("local", DestinationType::Local),
+        ("sftp", DestinationType::Sftp),
+    ];
 
     /// The type-specific keys (besides [`COMMON_KEYS`]).
     fn keys(self) -> &'static [&'static str] {
         match self {
             DestinationType::Local => &["dir", "mode", "create_dir"],
+            DestinationType::Sftp => super::dest_sftp::SFTP_KEYS,
         }
     }
 
@@ -111,6 +116,9 @@ fn read_destination(
     let retry = read_retry(t.get("retry"), RetryPolicy::DELIVERY_DEFAULT, diags);
     let kind = match ty {
         DestinationType::Local => DestinationKind::Local(read_local(t, base, diags)?),
+        DestinationType::Sftp => {
+            DestinationKind::Sftp(super::dest_sftp::read_sftp(t, base, diags)?)
+        }
     };
     Some(DestinationPlan {
         name: name.to_owned(),

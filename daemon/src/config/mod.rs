@@ -7,14 +7,13 @@
 //! key path, bad value and the fix. Loading plugins, reading secrets and touching hosts
 //! happens later, in `build` (the run module) and `reportd check --connect`.
 
+mod dest_sftp;
 mod destinations;
 pub mod env;
 pub mod error;
 pub mod plan;
 pub mod raw;
-// Used by the sftp/ftp/email destinations (being added).
 mod schedules;
-#[allow(dead_code)]
 mod secrets;
 pub mod suggest;
 pub mod validate;

@@ -8,6 +8,7 @@
 
 pub mod local;
 pub mod retry;
+pub mod sftp;
 
 use std::path::PathBuf;
 
@@ -76,6 +77,7 @@ impl DeliveryError {
 #[derive(Debug, Clone)]
 pub enum Destination {
     Local(local::LocalDest),
+    Sftp(sftp::SftpDest),
 }
 
 impl Destination {
@@ -83,6 +85,7 @@ impl Destination {
     pub fn from_plan(plan: &DestinationPlan) -> Self {
         match &plan.kind {
             DestinationKind::Local(l) => Destination::Local(local::LocalDest::new(l.clone())),
+            DestinationKind::Sftp(s) => Destination::Sftp(sftp::SftpDest::new(s.clone())),
         }
     }
 
@@ -90,6 +93,7 @@ impl Destination {
     pub async fn deliver(&self, file: &OutgoingFile) -> Result<Receipt, DeliveryError> {
         match self {
             Destination::Local(d) => d.deliver(file).await,
+            Destination::Sftp(d) => d.deliver(file).await,
         }
     }
 
@@ -98,6 +102,7 @@ impl Destination {
     pub async fn check(&self) -> Result<String, DeliveryError> {
         match self {
             Destination::Local(d) => d.check().await,
+            Destination::Sftp(d) => d.check().await,
         }
     }
 }
