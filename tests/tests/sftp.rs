@@ -518,6 +518,76 @@ async fn connection_cut_mid_upload_leaves_nothing_and_retry_succeeds() {
 }
 
 #[tokio::test]
+async fn stalled_server_fails_after_idle_timeout() {
+    let env = env();
+    let dir = remote_dir(&env, "stalled");
+    let tmp = tempfile::tempdir().unwrap();
+    let body = payload(64 * 1024 * 1024, 13);
+    let path = tmp.path().join("slow.csv");
+    std::fs::write(&path, &body).unwrap();
+    let file = OutgoingFile {
+        path,
+        name: "slow.csv".into(),
+        bytes: body.len() as u64,
+        sha256: String::new(),
+    };
+    let mut plan = base(&env, &dir);
+    plan.idle_timeout = Duration::from_secs(2);
+    let listener: i32 = std::fs::read_to_string(var(&env, "SSH_PID_FILE"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let d = dest(plan);
+    let upload = tokio::spawn(async move { d.deliver(&file).await });
+    // Freeze (SIGSTOP) the sftp session serving this upload once its .part grows.
+    let part = dir.join(".slow.csv.part");
+    let mut stopped = Vec::new();
+    for _ in 0..600 {
+        if std::fs::metadata(&part).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
+            for pid in holders(&part) {
+                // SAFETY: kill(2) on the process found above.
+                unsafe { libc::kill(pid, libc::SIGSTOP) };
+                stopped.push(pid);
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!stopped.is_empty(), "the upload never grew its .part file");
+    let e = upload.await.unwrap().unwrap_err();
+    // Clean up the frozen session (and its monitor) before asserting.
+    for pid in &stopped {
+        let parent = ppid(*pid);
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+        if let Some(p) = parent.filter(|p| *p != listener && *p > 1) {
+            unsafe { libc::kill(p, libc::SIGKILL) };
+        }
+    }
+    assert_eq!(e.code, Code::SftpStalled, "{e}");
+    assert!(e.is_transient());
+    assert!(!dir.join("slow.csv").exists());
+}
+
+#[tokio::test]
+async fn silent_server_is_a_connect_timeout() {
+    // Accepts TCP but never sends the SSH banner.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let _held: Vec<TcpStream> = listener.incoming().flatten().collect();
+    });
+    let env = env();
+    let dir = remote_dir(&env, "silent");
+    let mut plan = base(&env, &dir);
+    plan.port = port;
+    plan.connect_timeout = Duration::from_secs(1);
+    let e = dest(plan).check().await.unwrap_err();
+    assert_eq!(e.code, Code::ConnectTimeout, "{e}");
+    assert!(e.is_transient());
+}
+
+#[tokio::test]
 async fn rename_refused_when_a_directory_holds_the_name() {
     let env = env();
     let dir = remote_dir(&env, "rename-dir");

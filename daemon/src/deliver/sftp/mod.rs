@@ -244,15 +244,19 @@ impl<'p> Connection<'p> {
     }
 
     /// Best effort: end the sftp sessions and the connection.
+    /// Best effort and bounded: a stalled server must not hold the delivery here (the
+    /// disconnect message may queue behind data the server no longer reads).
     async fn close(&self) {
         let _ = self.sftp.close().await;
         if let Some(raw) = &self.rename {
             let _ = raw.close_session();
         }
-        let _ = self
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            self.handle
+                .disconnect(russh::Disconnect::ByApplication, "", "en"),
+        )
+        .await;
     }
 
     fn remote_path(&self, name: &str) -> String {
