@@ -515,6 +515,7 @@ async fn connection_cut_mid_upload_leaves_nothing_and_retry_succeeds() {
     // Byte equality (a 200 MiB sha256 is slow in an unoptimized test build).
     assert!(std::fs::read(dir.join("big.csv")).unwrap() == body);
     assert_eq!(names(&dir), vec!["big.csv".to_owned()]);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
@@ -567,6 +568,7 @@ async fn stalled_server_fails_after_idle_timeout() {
     assert_eq!(e.code, Code::SftpStalled, "{e}");
     assert!(e.is_transient());
     assert!(!dir.join("slow.csv").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]

@@ -222,8 +222,11 @@ impl KnownHostsCheck {
 /// A host-key policy ready for one connection.
 #[derive(Debug, Clone)]
 pub enum HostKeyPolicy {
+    /// The known_hosts entries for the host.
     Known(KnownHostsCheck),
+    /// A pinned `SHA256:` fingerprint; `name` is the lookup name, for messages.
     Fingerprint { name: String, fingerprint: String },
+    /// `insecure_accept_any_host_key = true`.
     Any,
 }
 

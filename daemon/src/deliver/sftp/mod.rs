@@ -38,7 +38,7 @@ use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::error::Error as SftpError;
 use russh_sftp::client::{RawSftpSession, SftpSession};
 use russh_sftp::protocol::{Packet, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::code::Code;
 use crate::config::{HostKeyCheck, SftpPlan};
@@ -75,6 +75,7 @@ pub struct SftpDest {
 }
 
 impl SftpDest {
+    /// A destination for `plan` (no I/O: keys, secrets and known_hosts are read per delivery).
     pub fn new(plan: SftpPlan) -> Self {
         Self {
             plan: Arc::new(plan),
@@ -268,11 +269,18 @@ impl<'p> Connection<'p> {
         }
     }
 
+    /// `sftp://user@host:port/path` (a relative `dir` is under the login directory, `/~/`).
     fn url(&self, path: &str) -> String {
         let sep = if path.starts_with('/') { "" } else { "/~/" };
+        let host = &self.plan.host;
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
         format!(
-            "sftp://{}@{}:{}{sep}{path}",
-            self.plan.user, self.plan.host, self.plan.port
+            "sftp://{}@{host}:{}{sep}{path}",
+            self.plan.user, self.plan.port
         )
     }
 
@@ -427,15 +435,16 @@ impl<'p> Connection<'p> {
     /// Streams the local file to `remote` (created or truncated).
     async fn upload(&self, file: &OutgoingFile, remote: &str) -> Result<u64, DeliveryError> {
         let idle = self.plan.idle_timeout;
-        let mut src = tokio::fs::File::open(&file.path).await.map_err(|e| {
+        let local_error = |what: &str, e: &std::io::Error| {
             DeliveryError::new(
                 Code::RenderIo,
                 format!(
-                    "cannot open the generated file {}: {e}",
+                    "cannot {what} the generated file {}: {e}",
                     file.path.display()
                 ),
             )
-        })?;
+        };
+        let src = std::fs::File::open(&file.path).map_err(|e| local_error("open", &e))?;
         let mut dst = with_idle(idle, "creating the remote file", async {
             self.sftp
                 .create(remote)
@@ -443,21 +452,22 @@ impl<'p> Connection<'p> {
                 .map_err(|e| self.sftp_error("cannot create", remote, &e))
         })
         .await?;
-        let mut buf = vec![0u8; CHUNK];
+        // Double buffering: the next chunk is read on a blocking thread while this one is
+        // sent, into a buffer we own (tokio::fs would read into its own and copy).
+        let mut pending = read_chunk(src, vec![0u8; CHUNK]);
+        let mut spare = vec![0u8; CHUNK];
         let mut sent = 0u64;
         loop {
-            let n = read_full(&mut src, &mut buf).await.map_err(|e| {
-                DeliveryError::new(
-                    Code::RenderIo,
-                    format!(
-                        "cannot read the generated file {}: {e}",
-                        file.path.display()
-                    ),
-                )
-            })?;
+            let (src, buf, n) = pending
+                .await
+                .map_err(|e| {
+                    DeliveryError::new(Code::Internal, format!("file reading task failed: {e}"))
+                })?
+                .map_err(|e| local_error("read", &e))?;
             if n == 0 {
                 break;
             }
+            pending = read_chunk(src, std::mem::take(&mut spare));
             let chunk = buf.get(..n).unwrap_or_default();
             with_idle(idle, "uploading", async {
                 dst.write_all(chunk)
@@ -466,6 +476,7 @@ impl<'p> Connection<'p> {
             })
             .await?;
             sent += n as u64;
+            spare = buf;
         }
         // CLOSE waits for every pending WRITE reply; no flush (= fsync@openssh.com).
         with_idle(idle, "closing the remote file", async {
@@ -586,20 +597,24 @@ async fn with_idle<T>(
     }
 }
 
-/// Reads until `buf` is full or the file ends.
-async fn read_full(src: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let Some(rest) = buf.get_mut(filled..) else {
-            break;
-        };
-        let n = src.read(rest).await?;
-        if n == 0 {
-            break;
+/// A file, a filled buffer, and how many bytes of it are data (0 at the end of the file).
+type Chunk = std::io::Result<(std::fs::File, Vec<u8>, usize)>;
+
+/// Fills `buf` from `src` on a blocking thread (short only at the end of the file).
+fn read_chunk(mut src: std::fs::File, mut buf: Vec<u8>) -> tokio::task::JoinHandle<Chunk> {
+    tokio::task::spawn_blocking(move || {
+        buf.resize(CHUNK, 0);
+        let mut filled = 0;
+        while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+            match std::io::Read::read(&mut src, rest) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
-        filled += n;
-    }
-    Ok(filled)
+        Ok((src, buf, filled))
+    })
 }
 
 fn resolve_secret(source: &SecretSource) -> Result<Secret, DeliveryError> {
