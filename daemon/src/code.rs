@@ -119,6 +119,27 @@ codes! {
         hint: "the FTP server stopped answering for longer than `idle_timeout` (stalled link, firewall dropping the data connection, overloaded server); retried per policy";
     FtpProtocol = "FTP_PROTOCOL", transient: false,
         hint: "the FTP server gave an unexpected reply (the message has it); 4xx replies are retried, 5xx are not; check the server's log";
+    // sftp
+    SftpHostKeyUnknown = "SFTP_HOST_KEY_UNKNOWN", transient: false,
+        hint: "the server's host key is not in `known_hosts` for this host and port; get the key's fingerprint from the server's administrator over a trusted channel, then add the key (e.g. `ssh-keyscan -p PORT HOST`, compared with that fingerprint) or set `host_key_fingerprint`";
+    SftpHostKeyMismatch = "SFTP_HOST_KEY_MISMATCH", transient: false,
+        hint: "the server presented a host key other than the one recorded for it (or a revoked one): this may be a man-in-the-middle attack, so do not just accept it; confirm with the server's administrator that the key really changed, then replace the host's entry (`ssh-keygen -R '[HOST]:PORT' -f KNOWN_HOSTS`, add the new key) or update `host_key_fingerprint`";
+    SftpAuth = "SFTP_AUTH", transient: false,
+        hint: "the server rejected the login; check `user`, the password, and that the public key of `private_key` is in the user's authorized_keys on the server";
+    SftpKey = "SFTP_KEY", transient: false,
+        hint: "the `private_key` file could not be read or decrypted; check its path and permissions, and the `passphrase` of an encrypted key";
+    SftpPermission = "SFTP_PERMISSION", transient: false,
+        hint: "the server does not let `user` write in the remote `dir`; ask its administrator for write access or fix `dir`";
+    SftpNoSuchDir = "SFTP_NO_SUCH_DIR", transient: false,
+        hint: "the remote `dir` does not exist (or is not a directory); create it, fix `dir`, or set `create_dir = true`";
+    SftpRenameRefused = "SFTP_RENAME_REFUSED", transient: false,
+        hint: "the server refused to rename the uploaded `.NAME.part` onto the final name and to remove the old file; check what occupies the final name, or set `atomic = false` for a server that forbids renames";
+    SftpSizeMismatch = "SFTP_SIZE_MISMATCH", transient: true,
+        hint: "the uploaded file's size on the server differs from the report's; the upload was discarded and is retried; if it persists, the server alters uploads (quota, conversion)";
+    SftpStalled = "SFTP_STALLED", transient: true,
+        hint: "the server stopped accepting data for `idle_timeout`; retried per policy; check the link to the server or raise `idle_timeout`";
+    SftpProtocol = "SFTP_PROTOCOL", transient: true,
+        hint: "the SSH/SFTP conversation failed (no common algorithm, no sftp subsystem, or an error reply); the message has the server's words; check `ciphers` and the server's sftp setup";
     DestinationUnknown = "DESTINATION_UNKNOWN", transient: false,
         hint: "the destination is no longer in the configuration; restore it or deliver by hand";
     Internal = "INTERNAL", transient: false,

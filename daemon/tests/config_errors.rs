@@ -372,7 +372,7 @@ config/schedules.d/acme.toml:13:1: schedule[acme-daily].ovelap: unknown key "ove
             schedules: acme(),
             // MAIN line 14; `type = ` is 7 characters: column 8
             expected: r#"config/reportd.toml:14:8: destinations.outbox.type: unknown destination type "lokal"
-  fix: supported types: "local", "email" or "ftp" (did you mean "local"?)
+  fix: supported types: "local", "email", "ftp" or "sftp" (did you mean "local"?)
 1 error(s) in configuration"#,
         },
         Case {

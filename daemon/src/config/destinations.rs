@@ -23,6 +23,7 @@ enum DestinationType {
     Local,
     Email,
     Ftp,
+    Sftp,
 }
 
 impl DestinationType {
@@ -31,6 +32,7 @@ impl DestinationType {
         ("local", DestinationType::Local),
         ("email", DestinationType::Email),
         ("ftp", DestinationType::Ftp),
+        ("sftp", DestinationType::Sftp),
     ];
 
     /// The type-specific keys (besides [`COMMON_KEYS`]).
@@ -39,6 +41,7 @@ impl DestinationType {
             DestinationType::Local => &["dir", "mode", "create_dir"],
             DestinationType::Email => EMAIL_KEYS,
             DestinationType::Ftp => super::dest_ftp::KEYS,
+            DestinationType::Sftp => super::dest_sftp::SFTP_KEYS,
         }
     }
 
@@ -122,6 +125,9 @@ fn read_destination(
         DestinationType::Local => DestinationKind::Local(read_local(t, base, diags)?),
         DestinationType::Email => DestinationKind::Email(Box::new(read_email(t, base, diags)?)),
         DestinationType::Ftp => DestinationKind::Ftp(super::dest_ftp::read_ftp(t, base, diags)?),
+        DestinationType::Sftp => {
+            DestinationKind::Sftp(super::dest_sftp::read_sftp(t, base, diags)?)
+        }
     };
     Some(DestinationPlan {
         name: name.to_owned(),

@@ -9,6 +9,7 @@
 
 mod dest_email;
 mod dest_ftp;
+mod dest_sftp;
 mod destinations;
 pub mod env;
 pub mod error;

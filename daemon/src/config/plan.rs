@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::schedule::cron::CronExpr;
 use crate::schedule::period::PeriodSpec;
+use crate::secret::SecretSource;
 
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
@@ -109,6 +110,8 @@ pub enum DestinationKind {
     Email(Box<EmailPlan>),
     /// `type = "ftp"`: an FTP server, over explicit TLS (FTPES), implicit TLS (FTPS) or plain.
     Ftp(FtpPlan),
+    /// `type = "sftp"`: a directory on an SSH server (SFTP).
+    Sftp(SftpPlan),
 }
 
 impl DestinationKind {
@@ -117,6 +120,7 @@ impl DestinationKind {
             DestinationKind::Local(_) => "local",
             DestinationKind::Email(_) => "email",
             DestinationKind::Ftp(_) => "ftp",
+            DestinationKind::Sftp(_) => "sftp",
         }
     }
 }
@@ -316,6 +320,63 @@ pub enum TlsVersion {
     V1_2,
     /// `"1.3"`.
     V1_3,
+}
+
+/// `type = "sftp"` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SftpPlan {
+    /// Server host name or IP address (`host`, required).
+    pub host: String,
+    /// SSH port (`port`, default 22).
+    pub port: u16,
+    /// Login name (`user`, required).
+    pub user: String,
+    /// Password (`password`, `password_file`, `password_env` or `password_credential`).
+    /// Tried after the private key, when both are given.
+    pub password: Option<SecretSource>,
+    /// OpenSSH private key file (`private_key`): ed25519, ECDSA or RSA (signed with
+    /// rsa-sha2-512/256). At least one of `private_key` and a password is required.
+    pub private_key: Option<PathBuf>,
+    /// Passphrase of an encrypted `private_key` (`passphrase`, `passphrase_file`,
+    /// `passphrase_env` or `passphrase_credential`).
+    pub passphrase: Option<SecretSource>,
+    /// How the server's host key is verified (`known_hosts`, `host_key_fingerprint` or
+    /// `insecure_accept_any_host_key = true`; exactly one). Keys are never learned on first use.
+    pub host_key: HostKeyCheck,
+    /// Remote directory (`dir`, required), as the server resolves it: absolute, or relative
+    /// to the login directory.
+    pub dir: String,
+    /// Create `dir` (and missing parents) if it does not exist (`create_dir`, default false).
+    pub create_dir: bool,
+    /// Upload to `.<name>.part`, check its size, then rename it over `<name>` in one step
+    /// (`atomic`, default true). `false` writes the final name directly, for servers that
+    /// refuse renames; a reader may then see a partial file.
+    pub atomic: bool,
+    /// After the file is in place, write an empty `<name>.done` (`done_marker`, default false),
+    /// for pickup scripts that wait for a marker.
+    pub done_marker: bool,
+    /// Limit for TCP connect, SSH handshake and login together (`connect_timeout`, default 15s).
+    pub connect_timeout: Duration,
+    /// An upload making no progress for this long fails, and is retried (`idle_timeout`,
+    /// default 60s).
+    pub idle_timeout: Duration,
+    /// Ciphers to prefer, in order (`ciphers`, e.g. `["aes256-gcm@openssh.com"]`). Default:
+    /// aes128-gcm, aes256-gcm, chacha20-poly1305, then aes-ctr.
+    pub ciphers: Vec<String>,
+}
+
+/// How an SFTP destination verifies the server's host key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostKeyCheck {
+    /// An OpenSSH `known_hosts` file (`known_hosts`): plain or hashed entries, `[host]:port`,
+    /// wildcards and negations; a key marked `@revoked` is refused.
+    KnownHosts(PathBuf),
+    /// A pinned `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it
+    /// (`host_key_fingerprint`).
+    Fingerprint(String),
+    /// Any key is accepted (`insecure_accept_any_host_key = true`); a warning is logged at
+    /// each delivery. Only for tests and lab setups.
+    InsecureAcceptAny,
 }
 
 /// Retry with exponential backoff and full jitter.

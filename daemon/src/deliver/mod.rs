@@ -11,6 +11,7 @@ pub mod email;
 pub mod ftp;
 pub mod local;
 pub mod retry;
+pub mod sftp;
 pub mod tls;
 
 use std::path::PathBuf;
@@ -100,6 +101,7 @@ pub enum Destination {
     Local(local::LocalDest),
     Email(email::EmailDest),
     Ftp(ftp::FtpDest),
+    Sftp(sftp::SftpDest),
 }
 
 impl Destination {
@@ -111,6 +113,7 @@ impl Destination {
                 Destination::Email(email::EmailDest::new((**e).clone(), plan.timeout))
             }
             DestinationKind::Ftp(f) => Destination::Ftp(ftp::FtpDest::new(&plan.name, f.clone())),
+            DestinationKind::Sftp(s) => Destination::Sftp(sftp::SftpDest::new(s.clone())),
         }
     }
 
@@ -120,6 +123,7 @@ impl Destination {
             Destination::Local(d) => d.deliver(file).await,
             Destination::Email(d) => d.deliver(file).await,
             Destination::Ftp(d) => d.deliver(file).await,
+            Destination::Sftp(d) => d.deliver(file).await,
         }
     }
 
@@ -130,6 +134,7 @@ impl Destination {
             Destination::Local(d) => d.check().await,
             Destination::Email(d) => d.check().await,
             Destination::Ftp(d) => d.check().await,
+            Destination::Sftp(d) => d.check().await,
         }
     }
 }
