@@ -768,7 +768,8 @@ fn agent_reports(job: &Job, data: &mut Data, sink: &mut dyn Sink) -> Result<(), 
     let p = &job.params;
     let kind = job.report;
     // §8 A34: the attendances export defaults to Concluído when no status is chosen.
-    let default_concluded = kind == ReportKind::AgentAttendances && p.statuses.is_none();
+    let default_concluded =
+        kind == ReportKind::AgentAttendances && p.statuses.is_none() && !p.all_statuses;
     let mut sessions: Vec<&Session> = data
         .in_period(job)
         .into_iter()

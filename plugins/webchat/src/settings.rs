@@ -59,6 +59,8 @@ pub struct Params {
     pub flows: Option<BTreeSet<String>>,
     pub steps: Option<BTreeSet<String>>,
     pub statuses: Option<BTreeSet<Status>>,
+    /// `status = "Selecionar Todos"` was given explicitly (overrides the Concluído default).
+    pub all_statuses: bool,
     /// Lower-case rating words.
     pub evaluations: Option<BTreeSet<String>>,
     pub mode: Mode,
@@ -205,6 +207,7 @@ impl Job {
                     if let Some(l) = list(v, &field, p) {
                         if l.iter().any(|s| s == "Selecionar Todos" || s == "all") {
                             params.statuses = None;
+                            params.all_statuses = true;
                         } else {
                             let mut set = BTreeSet::new();
                             for s in &l {
