@@ -490,13 +490,323 @@ fn platform_time_summary(
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------
+// Typifications (§6.1, §6.2, §6.3, §6.7).
+
+/// A typification of the campaign in the period, joined with its ticket.
+struct Typ<'a> {
+    row: &'a Row,
+    ticket: &'a Row,
+    at: i64,
+    user: Option<&'a str>,
+}
+
+/// The campaign's typifications in the period (by `typified_at`), in time order.
+fn campaign_typifications<'a>(
+    job: &Job,
+    rows: &'a [Row],
+    tickets: &'a HashMap<String, Row>,
+    bad: &mut Malformed,
+) -> Vec<Typ<'a>> {
+    const T: &str = "typifications";
+    let mut out = Vec::new();
+    for r in rows {
+        let Some(tid) = r.get("ticket_id") else {
+            bad.note(T, r.line, "missing ticket_id");
+            continue;
+        };
+        let Some(at) = required_ts(r, "typified_at", T, job.tz, bad) else {
+            continue;
+        };
+        // Tickets of other campaigns are simply not ours.
+        let Some(ticket) = tickets.get(tid) else {
+            continue;
+        };
+        if !in_period(job, at) {
+            continue;
+        }
+        let user = r.get("user_id").or_else(|| ticket.get("user_id"));
+        if !user_allowed(job, user) {
+            continue;
+        }
+        out.push(Typ {
+            row: r,
+            ticket,
+            at,
+            user,
+        });
+    }
+    out.sort_by_key(|t| (t.at, t.row.line));
+    out
+}
+
+/// A decimal cell of an amount column, counting an unparsable one as malformed.
+fn amount<'a>(r: &Row, key: &str, table: &str, bad: &mut Malformed) -> Value<'a> {
+    match r.get(key) {
+        None => Value::Null,
+        Some(s) => match parse_decimal(s) {
+            Some((mantissa, scale)) => Value::Decimal { mantissa, scale },
+            None => {
+                bad.note(table, r.line, &format!("{key} is not an amount"));
+                Value::Null
+            }
+        },
+    }
+}
+
+fn is_phone_channel(channel: Option<&str>) -> bool {
+    channel.is_none_or(|c| {
+        let c = c.to_lowercase();
+        c.contains("telefon") || c.contains("llamada") || c.contains("phone") || c.contains("call")
+    })
+}
+
+fn typifications(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+    let product = job.report == ReportKind::TypificationsByProduct;
+    let scope = scope(job, sink, bad)?;
+    let users = users(job, bad)?;
+    let contacts = contacts(job, &scope, bad)?;
+    let tickets = tickets(job, Some(&scope), bad)?;
+    let rows = load(job, "typifications", bad)?;
+    let typs = campaign_typifications(job, &rows, &tickets, bad);
+    let mut columns = job.report.columns();
+    // §6.1 only: the campaign's custom contact-template fields, in template order.
+    let custom = if product {
+        Vec::new()
+    } else {
+        let tpl = load(job, "contact_fields", bad)?;
+        ordered_fields(
+            &tpl,
+            "contact_fields",
+            "campaign_id",
+            &scope.campaign_id,
+            bad,
+        )
+    };
+    columns.extend(custom.iter().map(|n| dynamic_column("contact", n)));
+    sink.begin(&columns).map_err(cancelled)?;
+    let tz = job.tz;
+    let none = User::default();
+    let mut cells: Vec<Value<'_>> = Vec::with_capacity(columns.len());
+    let custom_keys: Vec<String> = custom.iter().map(|n| format!("fields.{n}")).collect();
+    for t in &typs {
+        let (r, tk) = (t.row, t.ticket);
+        if product
+            && job
+                .params
+                .product
+                .as_deref()
+                .is_some_and(|p| r.get("product_code") != Some(p))
+        {
+            continue;
+        }
+        let contact = tk.get("contact_code").and_then(|c| contacts.get(c));
+        let cget = |k: &str| contact.and_then(|c| c.get(k));
+        let u = t.user.and_then(|id| users.get(id)).unwrap_or(&none);
+        cells.clear();
+        cells.extend([
+            Value::Text(&scope.company),
+            Value::Text(&scope.campaign),
+            text(tk.get("strategy")),
+            text(tk.get("channel_type")),
+            text(tk.get("dial_type")),
+            text(tk.get("contact_code")),
+            text(cget("name")),
+            dt(tz, cget("created_at")),
+            dt(tz, cget("updated_at")),
+        ]);
+        if product {
+            cells.push(text(r.get("product_code")));
+        }
+        cells.push(text(tk.get("phone").or_else(|| cget("phone"))));
+        for level in ["group", "result", "reason", "subreason"] {
+            cells.push(text(r.get(level)));
+            if product {
+                cells.push(text(r.get(&format!("{level}_code"))));
+            }
+        }
+        cells.push(text(r.get("comment")));
+        // Resultado ATK: "currently not considered" by the seed (A17).
+        cells.push(Value::Null);
+        cells.push(text(tk.get("zip_code")));
+        cells.push(dt(tz, tk.get("assigned_at")));
+        cells.push(Value::DateTime(local_secs(tz, t.at)));
+        cells.push(dt(tz, tk.get("resolved_at")));
+        if scope.cobranza {
+            cells.push(
+                r.get("pdp_date")
+                    .and_then(parse_date)
+                    .map_or(Value::Null, date_value),
+            );
+            cells.push(amount(r, "pdp_amount", "typifications", bad));
+            cells.push(dt(tz, r.get("callback_at")));
+        } else {
+            cells.extend([Value::Null, Value::Null, Value::Null]);
+        }
+        cells.push(text(t.user));
+        cells.push(text(u.name.as_deref()));
+        let ext = tk.get("user_extension").or(u.extension.as_deref());
+        cells.push(if is_phone_channel(tk.get("channel_type")) {
+            text(ext)
+        } else {
+            Value::Null
+        });
+        if !product {
+            cells.push(text(r.get("management_id")));
+            cells.push(text(tk.get("call_id")));
+            cells.push(text(r.get("ticket_id")));
+            for k in &custom_keys {
+                cells.push(text(cget(k)));
+            }
+        }
+        sink.row(&cells).map_err(cancelled)?;
+    }
+    Ok(())
+}
+
+/// The three contact types of a typification result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactType {
+    Direct,
+    Indirect,
+    NoContact,
+}
+
+/// Reads a `contact_type` value (seed spellings and English, case-insensitive).
+pub fn contact_type(s: &str) -> Option<ContactType> {
+    let s = s.trim().to_lowercase();
+    match s.as_str() {
+        "contacto directo" | "directo" | "direct" | "cd" => Some(ContactType::Direct),
+        "contacto indirecto" | "indirecto" | "indirect" | "ci" => Some(ContactType::Indirect),
+        "no contacto"
+        | "contacto no contactado"
+        | "no contactado"
+        | "no_contact"
+        | "no contact"
+        | "nc" => Some(ContactType::NoContact),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct HourCounts {
+    direct: i64,
+    indirect: i64,
+    no_contact: i64,
+    pdp_count: i64,
+    /// Cents (scale 2).
+    pdp_cents: i64,
+}
+
+fn cents(m: i64, scale: u32) -> i64 {
+    if scale <= 2 {
+        m * 10i64.pow(2 - scale)
+    } else {
+        m / 10i64.pow(scale - 2)
+    }
+}
+
+fn typifications_by_hour(
+    job: &Job,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
+) -> Result<(), PluginError> {
+    let scope = scope(job, sink, bad)?;
+    let users = users(job, bad)?;
+    let tickets = tickets(job, Some(&scope), bad)?;
+    let rows = load(job, "typifications", bad)?;
+    let typs = campaign_typifications(job, &rows, &tickets, bad);
+    let (from, to) = (
+        job.params.time_from.unwrap_or(0),
+        job.params.time_to.unwrap_or(86_400),
+    );
+    type Key<'a> = (
+        NaiveDate,
+        &'a str,
+        u32,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let mut acc: BTreeMap<Key<'_>, HourCounts> = BTreeMap::new();
+    for t in &typs {
+        let local = local_dt(job.tz, t.at);
+        let sod = secs_of_day(local.time());
+        if sod < from || sod >= to {
+            continue;
+        }
+        let Some(kind) = t.row.get("contact_type").and_then(contact_type) else {
+            bad.note(
+                "typifications",
+                t.row.line,
+                "missing or unknown contact_type",
+            );
+            continue;
+        };
+        let key = (
+            local.date(),
+            t.user.unwrap_or_default(),
+            sod / 3600,
+            t.row.get("group"),
+            t.row.get("result"),
+            t.row.get("reason"),
+        );
+        let c = acc.entry(key).or_default();
+        match kind {
+            ContactType::Direct => c.direct += 1,
+            ContactType::Indirect => c.indirect += 1,
+            ContactType::NoContact => c.no_contact += 1,
+        }
+        if scope.cobranza {
+            let amt = t.row.get("pdp_amount").and_then(parse_decimal);
+            if amt.is_some() || t.row.get("pdp_date").is_some() {
+                c.pdp_count += 1;
+            }
+            if let Some((m, s)) = amt {
+                c.pdp_cents += cents(m, s);
+            }
+        }
+    }
+    sink.begin(&job.report.columns()).map_err(cancelled)?;
+    let none = User::default();
+    for ((day, user, hour, g, r, m), c) in &acc {
+        let u = users.get(*user).unwrap_or(&none);
+        let (pdp_count, pdp_amount) = if scope.cobranza {
+            (
+                Value::Int(c.pdp_count),
+                Value::Decimal {
+                    mantissa: c.pdp_cents,
+                    scale: 2,
+                },
+            )
+        } else {
+            (Value::Null, Value::Null)
+        };
+        sink.row(&[
+            date_value(*day),
+            if user.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(user)
+            },
+            text(u.name.as_deref()),
+            Value::Int(i64::from(*hour)),
+            Value::Int(c.direct + c.indirect + c.no_contact),
+            Value::Int(c.direct),
+            Value::Int(c.indirect),
+            Value::Int(c.no_contact),
+            pdp_count,
+            pdp_amount,
+            text(*g),
+            text(*r),
+            text(*m),
+        ])
+        .map_err(cancelled)?;
+    }
+    Ok(())
+}
+
 // Placeholders replaced in the next increments.
-fn typifications(_: &Job, _: &mut dyn Sink, _: &mut Malformed) -> Result<(), PluginError> {
-    Err(not_yet())
-}
-fn typifications_by_hour(_: &Job, _: &mut dyn Sink, _: &mut Malformed) -> Result<(), PluginError> {
-    Err(not_yet())
-}
 fn acw_logs(_: &Job, _: &mut dyn Sink, _: &mut Malformed) -> Result<(), PluginError> {
     Err(not_yet())
 }

@@ -10,6 +10,8 @@ use reportd_plugin_api::{
 use reportd_score::ScorePlugin;
 use serde_json::{Map, Value as Json};
 
+pub mod score_data;
+
 /// 2026-03-10T00:00:00 in America/Lima (UTC−5, no DST) = 2026-03-10T05:00:00Z
 /// (`date -u -d 2026-03-10T05:00:00Z +%s` → 1773118800).
 pub const T0: i64 = 1_773_118_800;
