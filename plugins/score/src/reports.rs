@@ -806,23 +806,228 @@ fn typifications_by_hour(
     Ok(())
 }
 
-// Placeholders replaced in the next increments.
-fn acw_logs(_: &Job, _: &mut dyn Sink, _: &mut Malformed) -> Result<(), PluginError> {
-    Err(not_yet())
+// ---------------------------------------------------------------------------------------
+// ACW (§6.6, §6.7), forms (§6.8), Score AI (§6.9).
+
+fn date_time_cells(tz: Tz, at: i64) -> [Value<'static>; 2] {
+    let l = local_dt(tz, at);
+    [date_value(l.date()), Value::Time(secs_of_day(l.time()))]
 }
+
+fn acw_logs(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+    const T: &str = "acw_logs";
+    let scope = scope(job, sink, bad)?;
+    let users = users(job, bad)?;
+    let contacts = contacts(job, &scope, bad)?;
+    let tickets = tickets(job, Some(&scope), bad)?;
+    let rows = load(job, T, bad)?;
+    sink.begin(&job.report.columns()).map_err(cancelled)?;
+    if !scope.acw_log_enabled {
+        // REPORTS.md §6.6 proposal: empty result plus a warning.
+        sink.warn(Warning {
+            code: "ACW_LOG_DISABLED".to_owned(),
+            message: format!("the ACW log is disabled on campaign {:?}", scope.campaign),
+            count: 1,
+            examples: Vec::new(),
+        });
+        return Ok(());
+    }
+    let mut sel = Vec::new();
+    for r in &rows {
+        let Some(at) = required_ts(r, "at", T, job.tz, bad) else {
+            continue;
+        };
+        let Some(campaign) = r.get("campaign_id") else {
+            bad.note(T, r.line, "missing campaign_id");
+            continue;
+        };
+        if campaign != scope.campaign_id
+            || !in_period(job, at)
+            || !user_allowed(job, r.get("user_id"))
+        {
+            continue;
+        }
+        sel.push((at, r));
+    }
+    sel.sort_by_key(|(at, r)| (*at, r.line));
+    let none = User::default();
+    for (at, r) in sel {
+        let ticket = r.get("ticket_id").and_then(|t| tickets.get(t));
+        let code = r
+            .get("contact_code")
+            .or_else(|| ticket.and_then(|t| t.get("contact_code")));
+        let contact = code.and_then(|c| contacts.get(c));
+        let cget = |k: &str| contact.and_then(|c| c.get(k));
+        let u = r
+            .get("user_id")
+            .and_then(|id| users.get(id))
+            .unwrap_or(&none);
+        let [d, tm] = date_time_cells(job.tz, at);
+        sink.row(&[
+            d,
+            tm,
+            text(cget("name")),
+            text(code),
+            text(
+                r.get("phone")
+                    .or_else(|| ticket.and_then(|t| t.get("phone")))
+                    .or_else(|| cget("phone")),
+            ),
+            text(u.name.as_deref().or(r.get("user_id"))),
+            Value::Text(&scope.company),
+            Value::Text(&scope.campaign),
+            text(r.get("base").or_else(|| cget("base"))),
+        ])
+        .map_err(cancelled)?;
+    }
+    Ok(())
+}
+
 fn acw_default_typifications(
-    _: &Job,
-    _: &mut dyn Sink,
-    _: &mut Malformed,
+    job: &Job,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
 ) -> Result<(), PluginError> {
-    Err(not_yet())
+    let scope = scope(job, sink, bad)?;
+    let users = users(job, bad)?;
+    let contacts = contacts(job, &scope, bad)?;
+    let tickets = tickets(job, Some(&scope), bad)?;
+    let rows = load(job, "typifications", bad)?;
+    let typs = campaign_typifications(job, &rows, &tickets, bad);
+    sink.begin(&job.report.columns()).map_err(cancelled)?;
+    let none = User::default();
+    for t in typs.iter().filter(|t| truthy(t.row.get("acw_default"))) {
+        let code = t.ticket.get("contact_code");
+        let contact = code.and_then(|c| contacts.get(c));
+        let cget = |k: &str| contact.and_then(|c| c.get(k));
+        let u = t.user.and_then(|id| users.get(id)).unwrap_or(&none);
+        let [d, tm] = date_time_cells(job.tz, t.at);
+        sink.row(&[
+            d,
+            tm,
+            text(code),
+            text(cget("name")),
+            text(t.ticket.get("phone").or_else(|| cget("phone"))),
+            text(u.name.as_deref().or(t.user)),
+            Value::Text(&scope.company),
+            Value::Text(&scope.campaign),
+            text(cget("base")),
+            text(t.row.get("group")),
+            text(t.row.get("result")),
+            text(t.row.get("reason")),
+        ])
+        .map_err(cancelled)?;
+    }
+    Ok(())
 }
-fn forms(_: &Job, _: &mut dyn Sink, _: &mut Malformed) -> Result<(), PluginError> {
-    Err(not_yet())
+
+fn forms(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+    const T: &str = "form_answers";
+    let scope = scope(job, sink, bad)?;
+    let want = job.params.form.as_deref().unwrap_or_default();
+    let forms = load(job, "forms", bad)?;
+    let of_campaign: Vec<&Row> = forms
+        .iter()
+        .filter(|r| r.get("campaign_id") == Some(scope.campaign_id.as_str()))
+        .collect();
+    let form = of_campaign
+        .iter()
+        .find(|r| r.get("id") == Some(want))
+        .or_else(|| of_campaign.iter().find(|r| r.get("name") == Some(want)))
+        .ok_or_else(|| {
+            PluginError::new(
+                "UNKNOWN_FORM",
+                format!(
+                    "campaign {:?} has no form {want:?} (by id or name)",
+                    scope.campaign
+                ),
+                "check params.form against the forms export",
+            )
+        })?;
+    let form_id = form.get("id").unwrap_or(want).to_owned();
+    sink.meta("form", form.get("name").unwrap_or(want));
+    let users = users(job, bad)?;
+    let contacts = contacts(job, &scope, bad)?;
+    let field_rows = load(job, "form_fields", bad)?;
+    let fields = ordered_fields(&field_rows, "form_fields", "form_id", &form_id, bad);
+    let keys: Vec<String> = fields.iter().map(|n| format!("fields.{n}")).collect();
+    let mut columns = job.report.columns();
+    columns.extend(fields.iter().map(|n| dynamic_column("form", n)));
+    let answers = load(job, T, bad)?;
+    let mut sel = Vec::new();
+    for r in &answers {
+        if r.get("form_id") != Some(form_id.as_str()) {
+            continue;
+        }
+        let Some(at) = required_ts(r, "at", T, job.tz, bad) else {
+            continue;
+        };
+        if in_period(job, at) {
+            sel.push((at, r));
+        }
+    }
+    sel.sort_by_key(|(at, r)| (*at, r.line));
+    sink.begin(&columns).map_err(cancelled)?;
+    let none = User::default();
+    let mut cells = Vec::with_capacity(columns.len());
+    for (at, r) in sel {
+        let code = r.get("contact_code");
+        let contact = code.and_then(|c| contacts.get(c));
+        let u = r
+            .get("user_id")
+            .and_then(|id| users.get(id))
+            .unwrap_or(&none);
+        let [d, tm] = date_time_cells(job.tz, at);
+        cells.clear();
+        cells.extend([
+            text(r.get("id")),
+            text(r.get("management_id")),
+            Value::Text(&scope.campaign),
+            text(code),
+            text(contact.and_then(|c| c.get("name"))),
+            text(r.get("user_id")),
+            text(u.name.as_deref()),
+            d,
+            tm,
+        ]);
+        cells.extend(keys.iter().map(|k| text(r.get(k))));
+        sink.row(&cells).map_err(cancelled)?;
+    }
+    Ok(())
 }
-fn ai_usage(_: &Job, _: &mut dyn Sink, _: &mut Malformed) -> Result<(), PluginError> {
-    Err(not_yet())
-}
-fn not_yet() -> PluginError {
-    PluginError::new("NOT_IMPLEMENTED", "this report is not implemented yet", "")
+
+fn ai_usage(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+    const T: &str = "ai_conclusions";
+    let scope = scope(job, sink, bad)?;
+    let users = users(job, bad)?;
+    let rows = load(job, T, bad)?;
+    let mut acc: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
+    for r in &rows {
+        let Some(at) = required_ts(r, "at", T, job.tz, bad) else {
+            continue;
+        };
+        let (Some(campaign), Some(user)) = (r.get("campaign_id"), r.get("user_id")) else {
+            bad.note(T, r.line, "missing campaign_id or user_id");
+            continue;
+        };
+        if campaign == scope.campaign_id && in_period(job, at) {
+            *acc.entry((local_dt(job.tz, at).date(), user)).or_default() += 1;
+        }
+    }
+    sink.begin(&job.report.columns()).map_err(cancelled)?;
+    let none = User::default();
+    for ((day, user), n) in &acc {
+        let u = users.get(*user).unwrap_or(&none);
+        sink.row(&[
+            date_value(*day),
+            text(u.name.as_deref().or(Some(*user))),
+            text(u.extension.as_deref()),
+            text(u.profile.as_deref()),
+            Value::Int(*n),
+            Value::Text(&scope.company),
+            Value::Text(&scope.campaign),
+        ])
+        .map_err(cancelled)?;
+    }
+    Ok(())
 }

@@ -172,3 +172,75 @@ pub fn fixture(dir: &Path) -> Json {
         "contact_fields": "contact_fields.csv", "tickets": "tickets.csv",
         "typifications": "typifications.jsonl"})
 }
+
+/// [`fixture`] plus the ACW log, form and Score AI tables.
+pub fn fixture_all(dir: &Path) -> Json {
+    let mut src = fixture(dir);
+    let acw = [
+        "at,campaign_id,ticket_id,contact_code,phone,user_id,base".to_owned(),
+        format!("{},k1,t1,,,u1,", ts(0, 9, 12)),
+        format!("{},k1,,C2,5100,u2,Base B", ts(0, 8, 0)),
+        format!("{},k2,t3,,,u1,", ts(0, 9, 0)),
+        ",k1,t1,,,u1,".to_owned(),
+    ];
+    write(
+        dir,
+        "acw_logs.csv",
+        &acw.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    write(
+        dir,
+        "forms.csv",
+        &["id,campaign_id,name", "f1,k1,Encuesta", "f2,k2,Encuesta"],
+    );
+    write(
+        dir,
+        "form_fields.csv",
+        &[
+            "form_id,position,name",
+            "f1,2,Satisfecho",
+            "f1,1,Motivo llamada",
+            "f1,3,Email",
+            "f2,1,X",
+        ],
+    );
+    let answers = [
+        json!({"id": "a1", "form_id": "f1", "management_id": "g-y1", "contact_code": "C1", "user_id": "u1",
+            "at": ts(0, 9, 3), "fields": {"Satisfecho": "Sí", "Motivo llamada": "Pago", "Extra": "x"}}),
+        json!({"id": "a2", "form_id": "f1", "contact_code": "C2", "user_id": "u2", "at": ts(0, 11, 0),
+            "fields": {"Email": "b@example.com"}}),
+        json!({"id": "a3", "form_id": "f2", "at": ts(0, 9, 0)}),
+        json!({"id": "a4", "form_id": "f1", "at": ts(-1, 9, 0)}),
+        json!({"id": "a5", "form_id": "f1", "at": "yesterday"}),
+    ]
+    .map(|v| v.to_string());
+    write(
+        dir,
+        "form_answers.jsonl",
+        &answers.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let ai = [
+        "at,campaign_id,user_id,ticket_id".to_owned(),
+        format!("{},k1,u1,t1", ts(0, 9, 0)),
+        format!("{},k1,u1,t1", ts(0, 23, 59)),
+        format!("{},k1,u1,t1", ts(1, 0, 0)),
+        format!("{},k1,u2,t2", ts(0, 10, 0)),
+        format!("{},k2,u1,t3", ts(0, 10, 0)),
+        "x,k1,u1,t1".to_owned(),
+    ];
+    write(
+        dir,
+        "ai.csv",
+        &ai.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    for (k, v) in [
+        ("acw_logs", "acw_logs.csv"),
+        ("forms", "forms.csv"),
+        ("form_fields", "form_fields.csv"),
+        ("form_answers", "form_answers.jsonl"),
+        ("ai_conclusions", "ai.csv"),
+    ] {
+        src[k] = json!(v);
+    }
+    src
+}
