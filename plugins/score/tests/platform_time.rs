@@ -209,3 +209,32 @@ fn detail_of_one_day_clips_the_midnight_state() {
     assert_eq!(out.row(4)["duration_s"], Cell::Secs(3600));
     assert_eq!(out.row(4)["ended_at"], Cell::DateTime(local(at(1, 0, 0))));
 }
+
+#[test]
+fn summary_typifying_and_resolving_from_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut src = score_data::fixture(dir.path());
+    let ev = format!("u1,Online,{},{}", ts(0, 8, 0), ts(0, 18, 0));
+    write(
+        dir.path(),
+        "ev.csv",
+        &["user_id,event,started_at,ended_at", &ev],
+    );
+    src["agent_events"] = json!("ev.csv");
+    let out = run(&request(
+        "score.platform_time_summary",
+        src,
+        json!({}),
+        T0,
+        T0 + DAY,
+    ))
+    .unwrap();
+    // Only u1 has time: Online 08:00–18:00 = 36000; typifying = y1 09:00 → saved 09:02 = 120;
+    // resolving = t1 assigned 08:55 → resolved 09:10 = 900 (t2, t3 unresolved).
+    assert_eq!(out.rows.len(), 1);
+    let r = out.row(0);
+    assert_eq!(r["online_s"], Cell::Secs(36_000));
+    assert_eq!(r["typifying_s"], Cell::Secs(120));
+    assert_eq!(r["resolving_s"], Cell::Secs(900));
+    assert_eq!(r["user_email"], t("ana@example.com"));
+}
