@@ -78,6 +78,8 @@ fn deb() -> &'static Path {
         bin();
         plugin_lib("telephony");
         plugin_lib("whatsapp");
+        plugin_lib("webchat");
+        plugin_lib("score");
         let out = run(Command::new(repo_root().join("packaging/build-deb"))
             .args(["--profile", "debug", "--bin-dir"])
             .arg(target_dir())
@@ -135,7 +137,9 @@ fn deb_holds_exactly_the_documented_files() {
             "/lib/systemd/system/reportd.service",
             "/usr/bin/reportd",
             "/usr/bin/reportd-gen-queue-log",
+            "/usr/lib/reportd/plugins/libreportd_score.so",
             "/usr/lib/reportd/plugins/libreportd_telephony.so",
+            "/usr/lib/reportd/plugins/libreportd_webchat.so",
             "/usr/lib/reportd/plugins/libreportd_whatsapp.so",
             "/usr/lib/sysusers.d/reportd.conf",
             "/usr/lib/tmpfiles.d/reportd.conf",
@@ -173,9 +177,9 @@ fn deb_control_fields_and_conffiles() {
         conffiles,
         "/etc/reportd/reportd.toml\n/etc/reportd/schedules.d/example.toml\n"
     );
-    // md5sums covers every non-conffile file: 12 files - 2 conffiles = 10.
+    // md5sums covers every non-conffile file: 14 files - 2 conffiles = 12.
     let md5sums = std::fs::read_to_string(ctrl.path().join("DEBIAN/md5sums")).unwrap();
-    assert_eq!(md5sums.lines().count(), 10, "{md5sums}");
+    assert_eq!(md5sums.lines().count(), 12, "{md5sums}");
     assert!(md5sums.contains("  usr/bin/reportd\n"), "{md5sums}");
 }
 

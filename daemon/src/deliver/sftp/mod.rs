@@ -304,7 +304,9 @@ impl<'p> Connection<'p> {
                     humantime::format_duration(self.plan.idle_timeout)
                 ),
             ),
-            _ if self.handle.is_closed() => DeliveryError::new(
+            // The SFTP channel can see the cut before the SSH handle does: its "session
+            // closed" is a cut connection too, not a protocol error.
+            _ if self.handle.is_closed() || session_gone(e) => DeliveryError::new(
                 Code::ConnectionReset,
                 format!("{msg} (the connection was closed)"),
             ),
@@ -316,6 +318,18 @@ impl<'p> Connection<'p> {
     fn file_error(&self, what: &str, path: &str, e: &std::io::Error) -> DeliveryError {
         if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<SftpError>()) {
             return self.sftp_error(what, path, inner);
+        }
+        if matches!(
+            e.kind(),
+            ErrorKind::BrokenPipe
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::UnexpectedEof
+        ) {
+            return DeliveryError::new(
+                Code::ConnectionReset,
+                format!("{what} {path}: {e} (the connection was closed)"),
+            );
         }
         if e.kind() == ErrorKind::TimedOut {
             return self.sftp_error(what, path, &SftpError::Timeout);
@@ -888,4 +902,13 @@ fn sftp_start_error(handle: &Handle<Client>, e: &SftpError) -> DeliveryError {
             format!("the server did not start the sftp subsystem: {e}"),
         )
     }
+}
+
+/// Whether an sftp error says the session under it is gone (russh-sftp reports a cut
+/// connection as "session closed" on the channel before the SSH handle notices).
+fn session_gone(e: &SftpError) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("session closed")
+        || text.contains("channel closed")
+        || text.contains("connection closed")
 }
