@@ -11,6 +11,9 @@
 //! * [`model`] — the JSON documents exchanged through the ABI: the report [`model::Catalog`],
 //!   the generation [`model::Request`], warnings and errors.
 //! * [`Sink`] / [`Value`] — how a plugin streams typed rows to the host.
+//! * `input` (feature `input`) — finding logrotate siblings or daily files and opening
+//!   plain or gzip input, shared by the file-reading plugins.
+//! * `testing` (feature `testing`, for dev-dependencies) — a collecting [`Sink`] for tests.
 //! * [`Plugin`] + [`export_plugin!`] — implement the trait, call the macro once, build as a
 //!   `cdylib`. The macro wraps every call in `catch_unwind`, so a panic becomes a
 //!   `PLUGIN_PANIC` error instead of aborting the process.
@@ -20,8 +23,12 @@
 
 pub mod export;
 pub mod ffi;
+#[cfg(feature = "input")]
+pub mod input;
 pub mod model;
 mod sink;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use model::{
     Catalog, Column, ColumnType, ParamKind, ParamSpec, Period, PluginError, Problem, ReportSpec,

@@ -6,11 +6,10 @@
 //! export uses for that column. Malformed records are counted in [`Malformed`], never fatal.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
+use reportd_plugin_api::input::Input;
 use reportd_plugin_api::{PluginError, Sink, Warning};
 use serde_json::Value as Json;
 
@@ -96,23 +95,18 @@ pub fn format_of(path: &Path) -> Option<Format> {
     }
 }
 
+/// Score tables are single files (no rotation), named in the source settings.
+const TABLES: Input = Input {
+    hint: "check the source's table paths and that the reportd user may read them",
+    directories: false,
+};
+
 fn unreadable(path: &Path, e: &dyn std::fmt::Display) -> PluginError {
-    PluginError::new(
-        "SOURCE_UNREADABLE",
-        format!("cannot read {}: {e}", path.display()),
-        "check the source's table paths and that the reportd user may read them",
-    )
+    TABLES.unreadable(path, e)
 }
 
 fn open(path: &Path) -> Result<Box<dyn BufRead>, PluginError> {
-    let f = File::open(path).map_err(|e| unreadable(path, &e))?;
-    let mut raw = BufReader::with_capacity(256 * 1024, f);
-    let head = raw.fill_buf().map_err(|e| unreadable(path, &e))?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(raw))))
-    } else {
-        Ok(Box::new(raw))
-    }
+    TABLES.open_path(path)
 }
 
 fn flatten(prefix: &str, v: &Json, out: &mut Record) {

@@ -8,14 +8,13 @@
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`].
-//! * [`files`] — which files to read, oldest first; gzip by magic bytes.
+//! * [`reportd_plugin_api::input`] — which files to read, oldest first; gzip by magic bytes.
 //! * [`model`] — the session model, its JSONL parsers and streaming readers, malformed-line
 //!   counting.
 //! * [`reports`] — the rows of each report.
 //! * [`catalog`] — ids, titles, params, columns.
 
 pub mod catalog;
-pub mod files;
 pub mod model;
 pub mod reports;
 pub mod settings;

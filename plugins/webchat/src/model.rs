@@ -12,7 +12,7 @@ use reportd_plugin_api::PluginError;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::files;
+use reportd_plugin_api::input::Input;
 
 /// Attendance status (REPORTS.md §5, seed 001). Output uses the seed spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -542,9 +542,9 @@ pub fn read<T>(
     bad: &mut Malformed,
     mut f: impl FnMut(T),
 ) -> Result<(), PluginError> {
-    let (list, _) = files::discover(path, 0)?;
+    let (list, _) = Input::DEFAULT.discover(path, 0)?;
     let count = Rc::new(Cell::new(0));
-    files::for_each_line(&list, &count, |file, n, line| {
+    Input::DEFAULT.for_each_line(&list, &count, |file, n, line| {
         if line.iter().all(u8::is_ascii_whitespace) {
             return true;
         }

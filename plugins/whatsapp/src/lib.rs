@@ -7,7 +7,7 @@
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`].
-//! * [`files`] — which files to read, oldest first; gzip by magic bytes.
+//! * [`reportd_plugin_api::input`] — which files to read, oldest first; gzip by magic bytes.
 //! * [`webhook`] — serde model of the POST body (borrowed strings), flattened into events.
 //! * [`sendlog`] — the send-log and opt-out JSONL formats.
 //! * [`state`] — streaming scan: highest status per wamid, inbound messages, template and
@@ -17,7 +17,6 @@
 //! * [`generator`] — deterministic synthetic webhook archive (benchmarks, demos).
 
 pub mod catalog;
-pub mod files;
 pub mod generator;
 pub mod reports;
 pub mod sendlog;

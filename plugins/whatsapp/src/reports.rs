@@ -12,10 +12,10 @@ use chrono_tz::Tz;
 use reportd_plugin_api::{Cancelled, PluginError, Sink, Value, Warning};
 
 use crate::catalog::ReportKind;
-use crate::files;
 use crate::sendlog::{OptOut, SendOrigin, SendRecord};
 use crate::settings::{Bucket, Job, allows};
 use crate::state::{self, Keep, Scan, Status, WINDOW_S, key, lean};
+use reportd_plugin_api::input::{self, Input};
 
 /// Files last written more than this before the period start are skipped: statuses of a
 /// message normally arrive within days, and sessions look back 24 h.
@@ -116,12 +116,12 @@ pub fn scan_webhooks(job: &Job, sink: &mut dyn Sink) -> Result<Scan, PluginError
     let Some(path) = &job.settings.webhooks else {
         return Ok(scan);
     };
-    let (list, skipped) = files::discover(path, job.start_utc - LOOKBACK_S)?;
+    let (list, skipped) = Input::DEFAULT.discover(path, job.start_utc - LOOKBACK_S)?;
     let total: u64 = list.iter().map(|f| f.size).sum();
     let count = Rc::new(Cell::new(0u64));
     let mut next_check = 0u64;
     let mut stop = false;
-    files::for_each_line(&list, &count, |file, n, line| {
+    Input::DEFAULT.for_each_line(&list, &count, |file, n, line| {
         scan.line(line, || {
             format!(
                 "{}:{n}",
@@ -144,9 +144,9 @@ pub fn scan_webhooks(job: &Job, sink: &mut dyn Sink) -> Result<Scan, PluginError
     }
     sink.progress(count.get(), total);
     let read: Vec<PathBuf> = list.iter().map(|f| f.path.clone()).collect();
-    sink.meta("source_files", &files::names(&read));
+    sink.meta("source_files", &input::names(&read));
     if !skipped.is_empty() {
-        sink.meta("source_files_skipped", &files::names(&skipped));
+        sink.meta("source_files_skipped", &input::names(&skipped));
     }
     let st = &scan.stats;
     sink.meta("lines_read", &st.lines_read.to_string());
@@ -211,12 +211,12 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(
     sink: &mut dyn Sink,
     mut keep: impl FnMut(&T) -> bool,
 ) -> Result<Vec<T>, PluginError> {
-    let (list, _) = files::discover(path, since_utc)?;
+    let (list, _) = Input::DEFAULT.discover(path, since_utc)?;
     let count = Rc::new(Cell::new(0u64));
     let mut out = Vec::new();
     let mut bad = 0u64;
     let mut examples = Vec::new();
-    files::for_each_line(&list, &count, |file, n, line| {
+    Input::DEFAULT.for_each_line(&list, &count, |file, n, line| {
         if line.iter().all(u8::is_ascii_whitespace) {
             return true;
         }

@@ -1,12 +1,9 @@
-//! Shared test helpers: a collecting [`Sink`], request builders, file writers.
+//! Shared test helpers: the cell type for the api's collecting sink, request builders, file writers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use reportd_plugin_api::{
-    Cancelled, Column, Period, Plugin, PluginError, Problem, Request, Sink, Value, Warning,
-};
+use reportd_plugin_api::{Period, Plugin, PluginError, Problem, Request, Value};
 use reportd_score::ScorePlugin;
 use serde_json::{Map, Value as Json};
 
@@ -36,7 +33,8 @@ pub fn ts(day: i64, h: i64, m: i64) -> String {
     d.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// An owned cell, for comparisons.
+/// An owned cell, for comparisons. Unlike the api's `testing::Cell`, a duration is whole
+/// seconds and a decimal is `Dec`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Null,
@@ -74,76 +72,8 @@ pub fn t(s: &str) -> Cell {
     Cell::Text(s.to_owned())
 }
 
-/// Collects everything a plugin writes.
-#[derive(Debug, Default)]
-pub struct Collect {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Vec<Cell>>,
-    pub warnings: Vec<Warning>,
-    pub meta: BTreeMap<String, String>,
-    pub begun: u32,
-}
-
-impl Collect {
-    /// Row `i` as column id → cell.
-    pub fn row(&self, i: usize) -> BTreeMap<String, Cell> {
-        self.columns
-            .iter()
-            .map(|c| c.id.clone())
-            .zip(self.rows[i].iter().cloned())
-            .collect()
-    }
-
-    /// Column `id` of every row.
-    pub fn column(&self, id: &str) -> Vec<Cell> {
-        let i = self
-            .columns
-            .iter()
-            .position(|c| c.id == id)
-            .unwrap_or_else(|| panic!("no column {id}"));
-        self.rows.iter().map(|r| r[i].clone()).collect()
-    }
-
-    pub fn column_ids(&self) -> Vec<String> {
-        self.columns.iter().map(|c| c.id.clone()).collect()
-    }
-
-    pub fn warning(&self, code: &str) -> Option<&Warning> {
-        self.warnings.iter().find(|w| w.code == code)
-    }
-}
-
-impl Sink for Collect {
-    fn begin(&mut self, columns: &[Column]) -> Result<(), Cancelled> {
-        self.begun += 1;
-        self.columns = columns.to_vec();
-        Ok(())
-    }
-
-    fn row(&mut self, cells: &[Value<'_>]) -> Result<(), Cancelled> {
-        assert_eq!(
-            cells.len(),
-            self.columns.len(),
-            "cell count != column count"
-        );
-        self.rows.push(cells.iter().map(Cell::from).collect());
-        Ok(())
-    }
-
-    fn warn(&mut self, warning: Warning) {
-        self.warnings.push(warning);
-    }
-
-    fn meta(&mut self, key: &str, value: &str) {
-        self.meta.insert(key.to_owned(), value.to_owned());
-    }
-
-    fn progress(&mut self, _done: u64, _total: u64) {}
-
-    fn cancelled(&self) -> bool {
-        false
-    }
-}
+/// The api's collecting sink over this file's [`Cell`].
+pub type Collect = reportd_plugin_api::testing::CollectOf<Cell>;
 
 fn obj(v: Json) -> Map<String, Json> {
     match v {

@@ -1,12 +1,10 @@
-//! Shared test helpers: a collecting [`Sink`], request builders and fixture times.
+//! Shared test helpers: the cell type for the api's collecting sink, request builders and fixture times.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use reportd_plugin_api::{
-    Cancelled, Column, Period, Plugin, PluginError, Request, Sink, Value, Warning,
-};
+use reportd_plugin_api::{Period, Plugin, PluginError, Request, Value};
 use reportd_telephony::TelephonyPlugin;
 use serde_json::{Map, Value as Json, json};
 
@@ -28,7 +26,8 @@ pub fn local(h: i64, m: i64, s: i64) -> i64 {
     T0_LOCAL + h * 3600 + m * 60 + s
 }
 
-/// An owned cell, for comparisons.
+/// An owned cell, for comparisons. Unlike the api's `testing::Cell`, dates and times stay
+/// [`Cell::Other`] (their `Debug` text), which is what these tests compare against.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Null,
@@ -60,34 +59,17 @@ pub fn t(s: &str) -> Cell {
     Cell::Text(s.to_owned())
 }
 
-/// Collects everything a plugin writes.
-#[derive(Debug, Default)]
-pub struct Collect {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Vec<Cell>>,
-    pub warnings: Vec<Warning>,
-    pub meta: BTreeMap<String, String>,
-    pub progress: Vec<(u64, u64)>,
-    pub cancel: bool,
-    pub begun: u32,
+/// The api's collecting sink over this file's [`Cell`].
+pub type Collect = reportd_plugin_api::testing::CollectOf<Cell>;
+
+/// Telephony-only lookups on a [`Collect`].
+pub trait KpiRows {
+    /// The row whose `queue` and `interval_start` match.
+    fn kpi(&self, queue: &str, interval_start: i64) -> BTreeMap<String, Cell>;
 }
 
-impl Collect {
-    /// Row `i` as column id → cell.
-    pub fn row(&self, i: usize) -> BTreeMap<String, Cell> {
-        self.columns
-            .iter()
-            .map(|c| c.id.clone())
-            .zip(self.rows[i].iter().cloned())
-            .collect()
-    }
-
-    pub fn col(&self, id: &str) -> usize {
-        self.columns.iter().position(|c| c.id == id).unwrap()
-    }
-
-    /// The row whose `queue` and `interval_start` match.
-    pub fn kpi(&self, queue: &str, interval_start: i64) -> BTreeMap<String, Cell> {
+impl KpiRows for Collect {
+    fn kpi(&self, queue: &str, interval_start: i64) -> BTreeMap<String, Cell> {
         let q = self.col("queue");
         let i = self.col("interval_start");
         let idx = self
@@ -96,44 +78,6 @@ impl Collect {
             .position(|r| r[q] == t(queue) && r[i] == Cell::DateTime(interval_start))
             .unwrap_or_else(|| panic!("no row {queue} @ {interval_start}: {:?}", self.rows));
         self.row(idx)
-    }
-
-    pub fn warning(&self, code: &str) -> Option<&Warning> {
-        self.warnings.iter().find(|w| w.code == code)
-    }
-}
-
-impl Sink for Collect {
-    fn begin(&mut self, columns: &[Column]) -> Result<(), Cancelled> {
-        self.begun += 1;
-        self.columns = columns.to_vec();
-        Ok(())
-    }
-
-    fn row(&mut self, cells: &[Value<'_>]) -> Result<(), Cancelled> {
-        assert_eq!(
-            cells.len(),
-            self.columns.len(),
-            "cell count != column count"
-        );
-        self.rows.push(cells.iter().map(Cell::from).collect());
-        Ok(())
-    }
-
-    fn warn(&mut self, warning: Warning) {
-        self.warnings.push(warning);
-    }
-
-    fn meta(&mut self, key: &str, value: &str) {
-        self.meta.insert(key.to_owned(), value.to_owned());
-    }
-
-    fn progress(&mut self, done: u64, total: u64) {
-        self.progress.push((done, total));
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel
     }
 }
 

@@ -1,12 +1,10 @@
-//! Shared test helpers: a collecting [`Sink`], request builders and webhook POST builders.
+//! Shared test helpers (the collecting sink is `reportd_plugin_api::testing`'s): request builders and webhook POST builders.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use reportd_plugin_api::{
-    Cancelled, Column, Period, Plugin, PluginError, Request, Sink, Value, Warning,
-};
+pub use reportd_plugin_api::testing::{Cell, Collect, t};
+use reportd_plugin_api::{Period, Plugin, PluginError, Request};
 use reportd_whatsapp::WhatsappPlugin;
 use serde_json::{Map, Value as Json, json};
 
@@ -32,99 +30,6 @@ pub fn at(h: i64, m: i64, s: i64) -> i64 {
 /// Local naive seconds of a Unix time in Sao Paulo.
 pub fn local(utc: i64) -> i64 {
     utc - 3 * 3600
-}
-
-/// An owned cell, for comparisons.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Null,
-    Int(i64),
-    Bool(bool),
-    Text(String),
-    Date(i32),
-    DateTime(i64),
-    Other(String),
-}
-
-impl From<&Value<'_>> for Cell {
-    fn from(v: &Value<'_>) -> Self {
-        match *v {
-            Value::Null => Cell::Null,
-            Value::Int(i) => Cell::Int(i),
-            Value::Bool(b) => Cell::Bool(b),
-            Value::Text(s) => Cell::Text(s.to_owned()),
-            Value::Date(d) => Cell::Date(d),
-            Value::DateTime(s) => Cell::DateTime(s),
-            other => Cell::Other(format!("{other:?}")),
-        }
-    }
-}
-
-pub fn t(s: &str) -> Cell {
-    Cell::Text(s.to_owned())
-}
-
-/// Collects everything a plugin writes.
-#[derive(Debug, Default)]
-pub struct Collect {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Vec<Cell>>,
-    pub warnings: Vec<Warning>,
-    pub meta: BTreeMap<String, String>,
-    pub begun: u32,
-}
-
-impl Collect {
-    /// Row `i` as column id → cell.
-    pub fn row(&self, i: usize) -> BTreeMap<String, Cell> {
-        self.columns
-            .iter()
-            .map(|c| c.id.clone())
-            .zip(self.rows[i].iter().cloned())
-            .collect()
-    }
-
-    /// Column `id` of every row.
-    pub fn column(&self, id: &str) -> Vec<Cell> {
-        let i = self.columns.iter().position(|c| c.id == id).unwrap();
-        self.rows.iter().map(|r| r[i].clone()).collect()
-    }
-
-    pub fn warning(&self, code: &str) -> Option<&Warning> {
-        self.warnings.iter().find(|w| w.code == code)
-    }
-}
-
-impl Sink for Collect {
-    fn begin(&mut self, columns: &[Column]) -> Result<(), Cancelled> {
-        self.begun += 1;
-        self.columns = columns.to_vec();
-        Ok(())
-    }
-
-    fn row(&mut self, cells: &[Value<'_>]) -> Result<(), Cancelled> {
-        assert_eq!(
-            cells.len(),
-            self.columns.len(),
-            "cell count != column count"
-        );
-        self.rows.push(cells.iter().map(Cell::from).collect());
-        Ok(())
-    }
-
-    fn warn(&mut self, warning: Warning) {
-        self.warnings.push(warning);
-    }
-
-    fn meta(&mut self, key: &str, value: &str) {
-        self.meta.insert(key.to_owned(), value.to_owned());
-    }
-
-    fn progress(&mut self, _done: u64, _total: u64) {}
-
-    fn cancelled(&self) -> bool {
-        false
-    }
 }
 
 fn obj(v: Json) -> Map<String, Json> {
