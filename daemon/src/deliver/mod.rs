@@ -138,3 +138,29 @@ impl Destination {
         }
     }
 }
+
+/// A file, a filled buffer, and how many bytes of it are data (0 at the end of the file).
+pub(crate) type Chunk = std::io::Result<(std::fs::File, Vec<u8>, usize)>;
+
+/// Fills `buf`, resized to `len`, from `src` on a blocking thread; short only at the end of
+/// the file. Transports double-buffer with it: the next chunk is read while the current one
+/// is sent, into buffers they own (tokio::fs would read into its own buffer and copy).
+pub(crate) fn read_chunk(
+    mut src: std::fs::File,
+    mut buf: Vec<u8>,
+    len: usize,
+) -> tokio::task::JoinHandle<Chunk> {
+    tokio::task::spawn_blocking(move || {
+        buf.resize(len.max(1), 0);
+        let mut filled = 0;
+        while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+            match std::io::Read::read(&mut src, rest) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((src, buf, filled))
+    })
+}

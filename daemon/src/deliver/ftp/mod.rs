@@ -615,7 +615,7 @@ impl<'a, T: Transport> Session<'a, T> {
 
     /// Streams the outbox file into `STOR name`; returns the bytes sent.
     async fn store(&mut self, file: &OutgoingFile, name: &str) -> Result<u64, DeliveryError> {
-        let mut src = tokio::fs::File::open(&file.path).await.map_err(|e| {
+        let src = std::fs::File::open(&file.path).map_err(|e| {
             DeliveryError::new(
                 Code::RenderIo,
                 format!(
@@ -636,21 +636,31 @@ impl<'a, T: Transport> Session<'a, T> {
         let tls = T::tls_info(stream.get_mut());
         tracing::debug!(file = %name, tls = ?tls, "data connection open");
         let resumed = tls.map(|t| t.resumed);
-        let mut buf = vec![0u8; READ_CHUNK];
+        // Double buffering: the next chunk is read on a blocking thread while this one is
+        // sent (tokio::fs would read into its own buffer and copy).
+        let read_error = |e: std::io::Error| {
+            DeliveryError::new(
+                Code::RenderIo,
+                format!(
+                    "cannot read the generated file {}: {e}",
+                    file.path.display()
+                ),
+            )
+        };
+        let mut pending = super::read_chunk(src, Vec::new(), READ_CHUNK);
+        let mut spare = Vec::new();
         let mut sent = 0u64;
         loop {
-            let n = src.read(&mut buf).await.map_err(|e| {
-                DeliveryError::new(
-                    Code::RenderIo,
-                    format!(
-                        "cannot read the generated file {}: {e}",
-                        file.path.display()
-                    ),
-                )
-            })?;
+            let (src, buf, n) = pending
+                .await
+                .map_err(|e| {
+                    DeliveryError::new(Code::Internal, format!("file reading task failed: {e}"))
+                })?
+                .map_err(read_error)?;
             if n == 0 {
                 break;
             }
+            pending = super::read_chunk(src, std::mem::take(&mut spare), READ_CHUNK);
             for chunk in buf[..n].chunks(WRITE_CHUNK) {
                 match tokio::time::timeout(self.plan().idle_timeout, stream.write_all(chunk)).await
                 {
@@ -666,6 +676,7 @@ impl<'a, T: Transport> Session<'a, T> {
                 }
             }
             sent += n as u64;
+            spare = buf;
         }
         match self.ctx.run(Step::Store, &what, stream.finish()).await {
             Ok(()) => Ok(sent),

@@ -468,8 +468,8 @@ impl<'p> Connection<'p> {
         .await?;
         // Double buffering: the next chunk is read on a blocking thread while this one is
         // sent, into a buffer we own (tokio::fs would read into its own and copy).
-        let mut pending = read_chunk(src, vec![0u8; CHUNK]);
-        let mut spare = vec![0u8; CHUNK];
+        let mut pending = super::read_chunk(src, Vec::new(), CHUNK);
+        let mut spare = Vec::new();
         let mut sent = 0u64;
         loop {
             let (src, buf, n) = pending
@@ -481,7 +481,7 @@ impl<'p> Connection<'p> {
             if n == 0 {
                 break;
             }
-            pending = read_chunk(src, std::mem::take(&mut spare));
+            pending = super::read_chunk(src, std::mem::take(&mut spare), CHUNK);
             let chunk = buf.get(..n).unwrap_or_default();
             with_idle(idle, "uploading", async {
                 dst.write_all(chunk)
@@ -609,26 +609,6 @@ async fn with_idle<T>(
             ),
         )),
     }
-}
-
-/// A file, a filled buffer, and how many bytes of it are data (0 at the end of the file).
-type Chunk = std::io::Result<(std::fs::File, Vec<u8>, usize)>;
-
-/// Fills `buf` from `src` on a blocking thread (short only at the end of the file).
-fn read_chunk(mut src: std::fs::File, mut buf: Vec<u8>) -> tokio::task::JoinHandle<Chunk> {
-    tokio::task::spawn_blocking(move || {
-        buf.resize(CHUNK, 0);
-        let mut filled = 0;
-        while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
-            match std::io::Read::read(&mut src, rest) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok((src, buf, filled))
-    })
 }
 
 fn resolve_secret(source: &SecretSource) -> Result<Secret, DeliveryError> {
