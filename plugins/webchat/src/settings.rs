@@ -121,7 +121,7 @@ impl Job {
             problems.push(Problem::new(
                 "report",
                 format!("unknown report {:?}", request.report),
-                "see `reportd reports webchat` for the report ids",
+                "see `reportd plugins` for the report ids",
             ));
         }
         let tz: Option<Tz> = request.period.timezone.parse().ok();

@@ -115,7 +115,7 @@ impl Job {
             problems.push(Problem::new(
                 "report",
                 format!("unknown report {:?}", request.report),
-                "see `reportd reports whatsapp` for the report ids",
+                "see `reportd plugins` for the report ids",
             ));
         }
         let tz: Option<Tz> = match request.period.timezone.parse() {
