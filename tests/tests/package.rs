@@ -54,9 +54,25 @@ fn ensure_tool(tool: &str, package: &str) {
     if found(tool) || Path::new(tool).exists() {
         return;
     }
+    // Tests run in parallel: one apt-get at a time, and wait for dpkg's lock if another
+    // process holds it.
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = APT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if found(tool) || Path::new(tool).exists() {
+        return;
+    }
     let _ = Command::new("apt-get").arg("update").output();
     let out = Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", package])
+        .args([
+            "-o",
+            "DPkg::Lock::Timeout=300",
+            "install",
+            "-y",
+            "--no-install-recommends",
+            package,
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .output()
         .expect("apt-get");
