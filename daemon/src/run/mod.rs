@@ -175,7 +175,7 @@ pub fn build_request(
         .map(|s| {
             let mut m = s.settings.clone();
             m.insert(
-                "config_dir".to_owned(),
+                reportd_plugin_api::CONFIG_DIR_KEY.to_owned(),
                 serde_json::Value::String(s.config_dir.display().to_string()),
             );
             m

@@ -31,8 +31,8 @@ mod sink;
 pub mod testing;
 
 pub use model::{
-    Catalog, Column, ColumnType, ParamKind, ParamSpec, Period, PluginError, Problem, ReportSpec,
-    Request, Titles, Warning,
+    CONFIG_DIR_KEY, Catalog, Column, ColumnType, ParamKind, ParamSpec, Period, PluginError,
+    Problem, ReportSpec, Request, Titles, Warning, source_path,
 };
 pub use sink::{Cancelled, Sink, Value};
 

@@ -154,6 +154,20 @@ pub struct Period {
     pub timezone: String,
 }
 
+/// The key the host adds to [`Request::source`]: the directory of the configuration file
+/// that defined the source, against which relative paths in its settings are resolved.
+pub const CONFIG_DIR_KEY: &str = "config_dir";
+
+/// A path setting of a source: absolute as given, relative ones resolved against the
+/// [`CONFIG_DIR_KEY`] directory when the host sent one.
+pub fn source_path(source: &Map<String, Json>, raw: &str) -> std::path::PathBuf {
+    let p = std::path::Path::new(raw);
+    match source.get(CONFIG_DIR_KEY).and_then(Json::as_str) {
+        Some(dir) if p.is_relative() => std::path::Path::new(dir).join(p),
+        _ => p.to_path_buf(),
+    }
+}
+
 /// A generation (or validation) request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
@@ -169,6 +183,13 @@ pub struct Request {
     /// Run id, for log correlation.
     #[serde(default)]
     pub run_id: String,
+}
+
+impl Request {
+    /// A path setting of the source, resolved like [`source_path`].
+    pub fn source_path(&self, raw: &str) -> std::path::PathBuf {
+        source_path(&self.source, raw)
+    }
 }
 
 /// A problem found by `validate`, naming the setting or parameter.

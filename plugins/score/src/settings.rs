@@ -16,7 +16,7 @@ use crate::catalog::ReportKind;
 use crate::time::{add_months, local_dt, parse_hhmm};
 
 /// Host-added source key: directory of the config file the source was defined in.
-pub const CONFIG_DIR_KEY: &str = "config_dir";
+pub use reportd_plugin_api::CONFIG_DIR_KEY;
 
 /// The export tables a source may name: `(setting, description)`. See README "Table model".
 pub const TABLES: [(&str, &str); 13] = [
@@ -148,14 +148,6 @@ fn one(v: &Json, field: &str, problems: &mut Vec<Problem>) -> Option<String> {
     })
 }
 
-fn resolve(base: Option<&Path>, p: &str) -> PathBuf {
-    let p = PathBuf::from(p);
-    match base {
-        Some(b) if p.is_relative() => b.join(p),
-        _ => p,
-    }
-}
-
 impl Job {
     /// Checks `request`, returning every problem found.
     pub fn from_request(request: &Request) -> Result<Job, Vec<Problem>> {
@@ -182,11 +174,6 @@ impl Job {
         }
 
         // Source tables.
-        let base = request
-            .source
-            .get(CONFIG_DIR_KEY)
-            .and_then(Json::as_str)
-            .map(Path::new);
         let mut tables = BTreeMap::new();
         for (k, v) in &request.source {
             if k == CONFIG_DIR_KEY {
@@ -204,7 +191,7 @@ impl Job {
             }
             match v {
                 Json::String(s) if !s.trim().is_empty() => {
-                    let p = resolve(base, s.trim());
+                    let p = request.source_path(s.trim());
                     if crate::tables::format_of(&p).is_none() {
                         problems.push(Problem::new(
                             &field,

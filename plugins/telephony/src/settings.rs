@@ -3,7 +3,7 @@
 //! both go through [`Job::from_request`], so they can never disagree about what is valid.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono_tz::Tz;
 use reportd_plugin_api::{Problem, Request};
@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json};
 use crate::catalog::ReportKind;
 
 /// Host-added source key: directory of the config file the source was defined in.
-pub const CONFIG_DIR_KEY: &str = "config_dir";
+pub use reportd_plugin_api::CONFIG_DIR_KEY;
 
 /// Which service-level formula `pct_sl` uses (DATA-FORMATS.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,14 +250,6 @@ fn string<'a>(v: &'a Json, field: &str, problems: &mut Vec<Problem>) -> Option<&
     }
 }
 
-fn resolve_path(raw: &str, source: &Map<String, Json>) -> PathBuf {
-    let p = Path::new(raw);
-    match source.get(CONFIG_DIR_KEY).and_then(Json::as_str) {
-        Some(dir) if p.is_relative() => Path::new(dir).join(p),
-        _ => p.to_path_buf(),
-    }
-}
-
 /// An optional path setting whose directory must exist.
 fn path_setting(
     source: &Map<String, Json>,
@@ -270,7 +262,7 @@ fn path_setting(
         problems.push(Problem::new(&field, "empty path", ""));
         return None;
     }
-    let path = resolve_path(raw, source);
+    let path = reportd_plugin_api::source_path(source, raw);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -3,7 +3,7 @@
 //! [`Job::from_request`], so they never disagree about what is valid.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono_tz::Tz;
 use reportd_plugin_api::{Problem, Request};
@@ -13,7 +13,7 @@ use crate::catalog::ReportKind;
 use crate::model::Status;
 
 /// Host-added source key: directory of the config file the source was defined in.
-pub const CONFIG_DIR_KEY: &str = "config_dir";
+pub use reportd_plugin_api::CONFIG_DIR_KEY;
 
 /// Source setting names besides `config_dir`.
 pub const SOURCE_KEYS: [&str; 3] = ["sessions", "messages", "surveys"];
@@ -104,14 +104,6 @@ fn list(v: &Json, field: &str, problems: &mut Vec<Problem>) -> Option<BTreeSet<S
     out
 }
 
-fn resolve(base: Option<&Path>, p: &str) -> PathBuf {
-    let p = PathBuf::from(p);
-    match base {
-        Some(b) if p.is_relative() => b.join(p),
-        _ => p,
-    }
-}
-
 impl Job {
     /// Checks `request`, returning every problem found.
     pub fn from_request(request: &Request) -> Result<Job, Vec<Problem>> {
@@ -136,11 +128,6 @@ impl Job {
             problems.push(Problem::new("period", "the period is empty", ""));
         }
 
-        let base = request
-            .source
-            .get(CONFIG_DIR_KEY)
-            .and_then(Json::as_str)
-            .map(Path::new);
         let mut settings = Settings::default();
         for (k, v) in &request.source {
             if k == CONFIG_DIR_KEY {
@@ -156,7 +143,7 @@ impl Job {
                 continue;
             }
             let path = match v {
-                Json::String(s) if !s.trim().is_empty() => resolve(base, s.trim()),
+                Json::String(s) if !s.trim().is_empty() => request.source_path(s.trim()),
                 other => {
                     problems.push(Problem::new(
                         &field,

@@ -3,7 +3,7 @@
 //! [`Job::from_request`], so they never disagree about what is valid.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono_tz::Tz;
 use reportd_plugin_api::{Problem, Request};
@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use crate::catalog::ReportKind;
 
 /// Host-added source key: directory of the config file the source was defined in.
-pub const CONFIG_DIR_KEY: &str = "config_dir";
+pub use reportd_plugin_api::CONFIG_DIR_KEY;
 
 /// Source setting names besides `config_dir`.
 pub const SOURCE_KEYS: [&str; 3] = ["webhooks", "send_log", "optouts"];
@@ -98,14 +98,6 @@ fn list(v: &Json, field: &str, problems: &mut Vec<Problem>) -> Option<BTreeSet<S
     }
 }
 
-fn resolve(base: Option<&Path>, p: &str) -> PathBuf {
-    let p = PathBuf::from(p);
-    match base {
-        Some(b) if p.is_relative() => b.join(p),
-        _ => p,
-    }
-}
-
 impl Job {
     /// Checks `request`, returning every problem found.
     pub fn from_request(request: &Request) -> Result<Job, Vec<Problem>> {
@@ -133,11 +125,6 @@ impl Job {
             problems.push(Problem::new("period", "the period is empty", ""));
         }
 
-        let base = request
-            .source
-            .get(CONFIG_DIR_KEY)
-            .and_then(Json::as_str)
-            .map(Path::new);
         let mut settings = Settings::default();
         for (k, v) in &request.source {
             let field = format!("source.{k}");
@@ -145,7 +132,7 @@ impl Job {
                 continue;
             }
             let path = match v {
-                Json::String(s) if !s.trim().is_empty() => Some(resolve(base, s.trim())),
+                Json::String(s) if !s.trim().is_empty() => Some(request.source_path(s.trim())),
                 other => {
                     if SOURCE_KEYS.contains(&k.as_str()) {
                         problems.push(Problem::new(
