@@ -13,6 +13,8 @@
 //! * [`Sink`] / [`Value`] — how a plugin streams typed rows to the host.
 //! * `input` (feature `input`) — finding logrotate siblings or daily files and opening
 //!   plain or gzip input, shared by the file-reading plugins.
+//! * `sql` (feature `sql`) — reading input tables from PostgreSQL, MySQL/MariaDB or SQLite,
+//!   with the password from a file, the environment or a systemd credential.
 //! * `testing` (feature `testing`, for dev-dependencies) — a collecting [`Sink`] for tests.
 //! * [`Plugin`] + [`export_plugin!`] — implement the trait, call the macro once, build as a
 //!   `cdylib`. The macro wraps every call in `catch_unwind`, so a panic becomes a
@@ -27,6 +29,8 @@ pub mod ffi;
 pub mod input;
 pub mod model;
 mod sink;
+#[cfg(feature = "sql")]
+pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 
