@@ -61,6 +61,7 @@ fn main() -> anyhow::Result<()> {
                 timezone: "UTC".to_owned(),
             },
             run_id: "bench".to_owned(),
+            wait_for_data: false,
         },
         out_dir: PathBuf::from(out_dir),
         file_name: format!("big.{ext}{}", compress.suffix()),

@@ -55,6 +55,7 @@ fn request(report: &str, params: serde_json::Value) -> Request {
             timezone: "America/Sao_Paulo".to_owned(),
         },
         run_id: "test-run".to_owned(),
+        wait_for_data: false,
     }
 }
 

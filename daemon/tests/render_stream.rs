@@ -65,6 +65,7 @@ async fn a_million_rows_in_flat_memory() {
                 timezone: "UTC".to_owned(),
             },
             run_id: "big".to_owned(),
+            wait_for_data: false,
         },
         out_dir: out.path().to_owned(),
         file_name: "big.csv".to_owned(),

@@ -396,6 +396,7 @@ async fn generate(
             params: serde_json::Map::new(),
             period: period(),
             run_id: "xlsx-run".to_owned(),
+            wait_for_data: false,
         },
         out_dir: out.to_owned(),
         file_name: file_name.to_owned(),

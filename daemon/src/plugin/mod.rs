@@ -497,6 +497,7 @@ mod tests {
                     timezone: "UTC".into(),
                 },
                 run_id: String::new(),
+                wait_for_data: false,
             },
             out_dir: "/tmp".into(),
             file_name: "a.csv".into(),

@@ -689,6 +689,7 @@ mod tests {
                     timezone: "UTC".into(),
                 },
                 run_id: "r".into(),
+                wait_for_data: false,
             },
             out_dir: "/out".into(),
             file_name: "a.csv".into(),

@@ -188,6 +188,7 @@ pub fn build_request(
         params: filters.as_object().cloned().unwrap_or_default(),
         period: period.to_api(),
         run_id: run_id.to_owned(),
+        wait_for_data: false,
     }
 }
 

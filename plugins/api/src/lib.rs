@@ -35,8 +35,8 @@ pub mod sql;
 pub mod testing;
 
 pub use model::{
-    CONFIG_DIR_KEY, Catalog, Column, ColumnType, ParamKind, ParamSpec, Period, PluginError,
-    Problem, ReportSpec, Request, Titles, Warning, source_path,
+    CONFIG_DIR_KEY, Catalog, Column, ColumnType, DATA_NOT_READY, ParamKind, ParamSpec, Period,
+    PluginError, Problem, ReportSpec, Request, Titles, Warning, source_path,
 };
 pub use sink::{Cancelled, Sink, Value};
 

@@ -183,7 +183,18 @@ pub struct Request {
     /// Run id, for log correlation.
     #[serde(default)]
     pub run_id: String,
+    /// True while the schedule still waits for the period's data (its `wait_for_data`
+    /// setting): a plugin that can tell its input does not cover the whole period yet (the
+    /// period ends after the newest input record) returns a [`DATA_NOT_READY`] error instead
+    /// of a partial report, and the host runs it again later. Once the wait is over the host
+    /// sends `false` and the report is made from what there is, with a warning.
+    #[serde(default)]
+    pub wait_for_data: bool,
 }
+
+/// Error code a plugin returns, when [`Request::wait_for_data`] is set, for a period whose
+/// data is not complete yet. The host retries the run later instead of failing it.
+pub const DATA_NOT_READY: &str = "DATA_NOT_READY";
 
 impl Request {
     /// A path setting of the source, resolved like [`source_path`].

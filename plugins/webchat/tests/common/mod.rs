@@ -48,6 +48,7 @@ pub fn request(report: &str, source: Json, params: Json, start: i64, end: i64) -
             timezone: TZ.to_owned(),
         },
         run_id: "test".to_owned(),
+        wait_for_data: false,
     }
 }
 
