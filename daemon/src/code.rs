@@ -39,6 +39,10 @@ macro_rules! codes {
 }
 
 codes! {
+    DataNotReady = "DATA_NOT_READY", transient: true,
+        hint: "the source's data does not cover the whole period yet; the run stays queued and is tried again until the schedule's wait_for_data runs out, then the report is made from what there is, with a PERIOD_NOT_CLOSED warning";
+    SourceUnreachable = "SOURCE_UNREACHABLE", transient: true,
+        hint: "the source's database could not be reached or refused the login; the run is retried per the schedule's retry policy — check the source's database URL, that the server is up, and the user and password";
     DaemonStopped = "DAEMON_STOPPED", transient: true,
         hint: "the daemon stopped (crash, kill or shutdown) while this run was in progress; it is retried per the schedule's retry policy";
     Interrupted = "INTERRUPTED", transient: true,

@@ -235,3 +235,60 @@ fn retry_redelivers_only_failed_destinations() {
         1
     );
 }
+
+#[test]
+fn a_run_waits_for_its_data_without_spending_attempts_then_reports_what_there_is() {
+    let tree = Tree::new(&base_config(""));
+    // Fires once, 2 s from now; may wait 5 s for data, looking again every second.
+    let cron = reportd_tests::once_in(2);
+    tree.write(
+        "schedules.d/wait.toml",
+        &schedule(
+            "wait",
+            &cron,
+            "faulty.notready",
+            "wait_for_data = \"5s\"\nwait_check_every = \"1s\"",
+        ),
+    );
+    let mut daemon = tree.spawn_daemon("wait.log");
+    // While waiting: queued (Aguardando), the reason recorded, no attempt spent.
+    let waiting = wait_until(Duration::from_secs(15), || {
+        tree.status()
+            .first()
+            .is_some_and(|r| r["state"] == "queued" && r["error"]["code"] == "DATA_NOT_READY")
+    });
+    let seen = tree.status();
+    assert!(
+        waiting,
+        "never seen waiting: {seen:?}\n{}",
+        tree.log("wait.log")
+    );
+    assert_eq!(seen[0]["attempt"], 1, "{}", seen[0]);
+    let done = wait_until(Duration::from_secs(20), || {
+        tree.status()
+            .first()
+            .is_some_and(|r| r["state"] == "succeeded")
+    });
+    signal(&daemon, libc::SIGTERM);
+    let _ = wait_exit(&mut daemon, Duration::from_secs(20));
+    let runs = tree.status();
+    assert!(
+        done,
+        "never made after the wait: {runs:?}\n{}",
+        tree.log("wait.log")
+    );
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = &runs[0];
+    // Several checks (one a second for 5 s), none counted as an attempt.
+    assert_eq!(run["attempt"], 1, "{run}");
+    assert!(
+        run["warnings"].to_string().contains("PERIOD_NOT_CLOSED"),
+        "past the deadline the report is made with a warning: {run}"
+    );
+    let log = tree.log("wait.log");
+    assert!(
+        log.matches("source data not complete yet; waiting").count() >= 2,
+        "{log}"
+    );
+    assert_eq!(tree.out_files().len(), 1);
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value as Json};
 
@@ -638,6 +639,20 @@ pub struct SchedulePlan {
     pub timeout: Duration,
     /// Run-level retry (generation failures that are transient, `DAEMON_STOPPED`).
     pub retry: RetryPolicy,
+    /// `wait_for_data = "2h"`: how long after the fire time the run may wait for its source's
+    /// data to cover the period (the plugin answers `DATA_NOT_READY`); `None` = no waiting,
+    /// the report is made at once (with a `PERIOD_NOT_CLOSED` warning when data is missing).
+    pub wait_for_data: Option<Duration>,
+    /// How often a waiting run looks again (`wait_check_every`, default 5m).
+    pub wait_check_every: Duration,
+}
+
+impl SchedulePlan {
+    /// Until when a run fired at `fired` may wait for its data; `None` when it may not.
+    pub fn wait_deadline(&self, fired: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let wait = chrono::Duration::from_std(self.wait_for_data?).ok()?;
+        fired.checked_add_signed(wait)
+    }
 }
 
 impl SchedulePlan {

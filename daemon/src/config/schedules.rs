@@ -42,6 +42,8 @@ const SCHEDULE_KEYS: &[&str] = &[
     "overlap",
     "timeout",
     "retry",
+    "wait_for_data",
+    "wait_check_every",
 ];
 const CSV_KEYS: &[&str] = &[
     "delimiter",
@@ -228,6 +230,12 @@ fn read_schedule(
         .and_then(|f| f.duration(diags))
         .unwrap_or(ctx.daemon.run_timeout);
     let retry = read_retry(t.get("retry"), RetryPolicy::RUN_DEFAULT, diags);
+    let wait_for_data = t.get("wait_for_data").and_then(|f| f.duration(diags));
+    let wait_check_every = t
+        .get("wait_check_every")
+        .and_then(|f| f.duration(diags))
+        .unwrap_or(Duration::from_secs(300))
+        .max(Duration::from_secs(1));
 
     let name = name.filter(|_| name_ok)?;
     if let (Some(format), Some(compress), Some(filename)) = (&format, compress, &filename) {
@@ -269,6 +277,8 @@ fn read_schedule(
         overlap: overlap?,
         timeout,
         retry,
+        wait_for_data,
+        wait_check_every,
     })
 }
 

@@ -215,6 +215,17 @@ pub fn plugin_error(plugin: &Path, e: PluginError) -> ErrorInfo {
             format!("{name}: {} (PLUGIN_PANIC)", e.message),
         ),
         "UNKNOWN_REPORT" => ErrorInfo::new(Code::UnknownReport, format!("{name}: {}", e.message)),
+        // Codes of the plugin API with a meaning for the host: waiting and retrying.
+        reportd_plugin_api::DATA_NOT_READY => ErrorInfo::new(Code::DataNotReady, e.message),
+        "SOURCE_DB_UNREACHABLE" => ErrorInfo::custom(
+            Code::SourceUnreachable.as_str(),
+            e.message,
+            if e.hint.is_empty() {
+                Code::SourceUnreachable.hint().to_owned()
+            } else {
+                e.hint
+            },
+        ),
         other => ErrorInfo::custom(
             Code::PluginError.as_str(),
             format!("{name}: [{other}] {}", e.message),

@@ -260,11 +260,28 @@ async fn finish(rt: &Runtime, run: &RunRecord, state: RunState, e: Option<&Error
     state
 }
 
-/// Requeues a transient failure while attempts remain; otherwise fails the run.
+/// Requeues a transient failure while attempts remain; otherwise fails the run. A run
+/// waiting for its data (`DATA_NOT_READY`) is postponed without counting an attempt.
 pub async fn fail_or_requeue(rt: &Runtime, run: &RunRecord, e: ErrorInfo) -> RunState {
-    let policy = rt
-        .plan
-        .schedule(&run.schedule)
+    let schedule = rt.plan.schedule(&run.schedule);
+    if e.code == Code::DataNotReady.as_str() {
+        let deadline = schedule.and_then(|s| {
+            Some((
+                s.wait_deadline(run.fire_time.unwrap_or(run.queued_at))?,
+                s.wait_check_every,
+            ))
+        });
+        if let Some((deadline, every)) = deadline {
+            let next =
+                (Utc::now() + chrono::Duration::from_std(every).unwrap_or_default()).min(deadline);
+            info!(error = %e.message, next_check = %next, wait_until = %deadline, "source data not complete yet; waiting");
+            match rt.store.postpone(&run.id, next, &e).await {
+                Ok(()) => return RunState::Queued,
+                Err(err) => error!(error = %err, "cannot postpone the run"),
+            }
+        }
+    }
+    let policy = schedule
         .map(|s| s.retry)
         .unwrap_or(crate::config::RetryPolicy::RUN_DEFAULT);
     if e.is_transient() && run.attempt < run.max_attempts.max(1) {
@@ -348,8 +365,13 @@ async fn generate(
     let period = run_period(run);
     let filters: serde_json::Value =
         serde_json::from_str(&run.filters).unwrap_or(serde_json::Value::Object(Default::default()));
-    let request = build_request(&rt.plan, schedule, &period, &filters, &run.id);
+    let mut request = build_request(&rt.plan, schedule, &period, &filters, &run.id);
     let fired = run.fire_time.unwrap_or(run.queued_at);
+    // Ask the plugin to report missing data (rather than make a partial report) while the
+    // schedule may still wait; past the deadline the report is made from what there is.
+    request.wait_for_data = schedule
+        .wait_deadline(fired)
+        .is_some_and(|d| Utc::now() < d);
     let file_name = schedule
         .filename
         .render(&NameContext {

@@ -361,6 +361,16 @@ pub trait Store: Send + Sync + 'static {
         error: &ErrorInfo,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// Puts a running run back in the queue, not before `not_before`, *without* counting an
+    /// attempt: the run is waiting for its source's data (`DATA_NOT_READY`), which is not a
+    /// failure. Otherwise like [`Store::requeue`]; the error says what it waits for.
+    fn postpone(
+        &self,
+        run_id: &str,
+        not_before: DateTime<Utc>,
+        error: &ErrorInfo,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// Every run in state running, whatever its owner (the caller decides which owners are
     /// dead and fails or requeues their runs).
     fn running(&self) -> impl Future<Output = StoreResult<Vec<RunRecord>>> + Send;

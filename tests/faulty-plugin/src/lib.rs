@@ -12,6 +12,8 @@
 //! * `faulty.bigrows` — `params.rows` rows (default 1000) of ~100 bytes, for memory tests.
 //! * `faulty.error` — returns a `SOURCE_UNREADABLE` error after one row.
 //! * `faulty.badrow` — sends a row with one cell too few.
+//! * `faulty.notready` — while the host waits for data (`Request::wait_for_data`), answers
+//!   `DATA_NOT_READY`; otherwise makes `faulty.ok`'s report with a `PERIOD_NOT_CLOSED` warning.
 //!
 //! `validate` rejects `params.fail_validation = true` with two problems, and unknown reports.
 
@@ -37,6 +39,7 @@ const REPORTS: &[&str] = &[
     "faulty.error",
     "faulty.badrow",
     "faulty.slow",
+    "faulty.notready",
 ];
 
 fn ok_columns() -> Vec<Column> {
@@ -280,6 +283,20 @@ impl Plugin for Faulty {
                     "cannot read /nonexistent/queue_log",
                     "check the source's queue_log path",
                 ))
+            }
+            "faulty.notready" if request.wait_for_data => Err(PluginError::new(
+                reportd_plugin_api::DATA_NOT_READY,
+                "newest queue_log record is 2026-11-20 23:10:00, the period ends 2026-11-21 00:00:00",
+                "",
+            )),
+            "faulty.notready" => {
+                sink.warn(Warning {
+                    code: "PERIOD_NOT_CLOSED".to_owned(),
+                    message: "the period ends after the newest input record".to_owned(),
+                    count: 1,
+                    examples: Vec::new(),
+                });
+                one_row(sink)
             }
             "faulty.badrow" => {
                 sink.begin(&big_columns()).map_err(stop)?;
