@@ -382,6 +382,23 @@ async fn cmd_check(path: &Path, connect: bool) -> anyhow::Result<u8> {
     }
     if connect {
         println!();
+        // Sources: the plugin opens its inputs (database logins) in a worker, as a run would.
+        for s in plan.sources.values() {
+            let request = reportd::run::probe_request(s);
+            match host
+                .validate(&s.plugin, &request, reportd::run::DESCRIBE_TIMEOUT)
+                .await
+            {
+                Ok(()) => println!("source {} ({}): OK", s.name, s.plugin),
+                Err(e) => {
+                    ok = false;
+                    println!(
+                        "source {} ({}): FAILED [{}] {}\n  hint: {}",
+                        s.name, s.plugin, e.code, e.message, e.hint
+                    );
+                }
+            }
+        }
         for d in plan.destinations.values() {
             let dest = reportd::deliver::Destination::from_plan(d);
             match dest.check().await {

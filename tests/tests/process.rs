@@ -292,3 +292,48 @@ fn a_run_waits_for_its_data_without_spending_attempts_then_reports_what_there_is
     );
     assert_eq!(tree.out_files().len(), 1);
 }
+
+#[test]
+fn check_connect_logs_in_to_source_databases_without_printing_passwords() {
+    let env = reportd_tests::servers();
+    let source = |name: &str| {
+        format!(
+            "[sources.{name}]\nplugin = \"telephony\"\nqueue_log = \"queue_log\"\n\
+             database = \"postgres://{}@127.0.0.1:{}/postgres\"\n\
+             database_password_env = \"REPORTD_TEST_DB_PASSWORD\"\n",
+            env["USER"], env["PG_PORT"]
+        )
+    };
+    let tree = Tree::new(&base_config(&source("pbx")));
+    let good = tree
+        .cmd(&["check", "--connect"])
+        .env("REPORTD_TEST_DB_PASSWORD", &env["PASSWORD"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&good.stdout);
+    assert_eq!(
+        good.status.code(),
+        Some(0),
+        "{out}\n{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(out.contains("source pbx (telephony): OK"), "{out}");
+
+    let bad = tree
+        .cmd(&["check", "--connect"])
+        .env("REPORTD_TEST_DB_PASSWORD", "not-the-password-42")
+        .output()
+        .unwrap();
+    let out =
+        String::from_utf8_lossy(&bad.stdout).into_owned() + &String::from_utf8_lossy(&bad.stderr);
+    assert_ne!(bad.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("source pbx (telephony): FAILED [SOURCE_UNREACHABLE]"),
+        "{out}"
+    );
+    assert!(out.contains("password authentication failed"), "{out}");
+    assert!(
+        !out.contains("not-the-password-42"),
+        "the password leaked: {out}"
+    );
+}

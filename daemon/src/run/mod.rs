@@ -192,6 +192,33 @@ pub fn build_request(
     }
 }
 
+/// The request of `reportd check --connect` for a source: the reserved report id
+/// [`reportd_plugin_api::PROBE_REPORT`], which plugins answer by opening their inputs (a
+/// database login, ...) without reading data.
+pub fn probe_request(source: &crate::config::SourcePlan) -> Request {
+    let mut settings = source.settings.clone();
+    settings.insert(
+        reportd_plugin_api::CONFIG_DIR_KEY.to_owned(),
+        serde_json::Value::String(source.config_dir.display().to_string()),
+    );
+    settings.remove("plugin");
+    let now = Utc::now().timestamp();
+    Request {
+        report: reportd_plugin_api::PROBE_REPORT.to_owned(),
+        source: settings,
+        params: Default::default(),
+        period: reportd_plugin_api::Period {
+            start_utc: now,
+            end_utc: now,
+            start_local: String::new(),
+            end_local: String::new(),
+            timezone: "UTC".to_owned(),
+        },
+        run_id: "check".to_owned(),
+        wait_for_data: false,
+    }
+}
+
 /// A new run record for a schedule at a fire time (or a manual run when `fire` is None).
 pub fn new_run(
     schedule: &SchedulePlan,

@@ -61,6 +61,10 @@ pub fn describe(plugin: &dyn Plugin) -> RdBuf {
 pub fn validate(plugin: &dyn Plugin, request: RdStr) -> RdBuf {
     let r = catch_unwind(AssertUnwindSafe(|| match parse_request(request) {
         Err(e) => Reply::Error(e),
+        Ok(req) if req.report == crate::PROBE_REPORT => match plugin.probe(&req) {
+            Ok(()) => Reply::Ok,
+            Err(e) => Reply::Error(e),
+        },
         Ok(req) => match plugin.validate(&req) {
             Ok(()) => Reply::Ok,
             Err(problems) => Reply::Invalid(problems),

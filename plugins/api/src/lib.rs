@@ -58,4 +58,44 @@ pub trait Plugin: Send + Sync + 'static {
     /// Generates the report, streaming rows into `sink`. Called only after `validate`
     /// succeeded. Malformed input records are reported with [`Sink::warn`], never fatal.
     fn generate(&self, request: &Request, sink: &mut dyn Sink) -> Result<(), PluginError>;
+
+    /// Opens the source's inputs without reading data, for `reportd check --connect`: the
+    /// host sends a request for the reserved report id [`PROBE_REPORT`] through `validate`.
+    /// The default connects and logs in to every database URL among the source settings
+    /// (with feature `sql`); plugins may check more (files readable, tables present).
+    fn probe(&self, request: &Request) -> Result<(), PluginError> {
+        default_probe(request)
+    }
+}
+
+/// The report id of a probe request (see [`Plugin::probe`]); never a real report.
+pub const PROBE_REPORT: &str = "@probe";
+
+/// [`Plugin::probe`]'s default: connects to each database URL setting of the source.
+pub fn default_probe(request: &Request) -> Result<(), PluginError> {
+    #[cfg(feature = "sql")]
+    for (key, value) in &request.source {
+        let is_db = value.as_str().is_some_and(|v| {
+            ["postgres:", "postgresql:", "mysql:", "mariadb:", "sqlite:"]
+                .iter()
+                .any(|s| v.starts_with(s))
+        });
+        if !is_db {
+            continue;
+        }
+        match sql::Database::from_source(&request.source, key) {
+            Ok(Some(db)) => drop(db.connect()?),
+            Ok(None) => {}
+            Err(problems) => {
+                let text: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect();
+                return Err(PluginError::new("SOURCE_INVALID", text.join("; "), ""));
+            }
+        }
+    }
+    #[cfg(not(feature = "sql"))]
+    let _ = request;
+    Ok(())
 }
