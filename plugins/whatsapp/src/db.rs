@@ -245,7 +245,7 @@ fn column_types(conn: &mut Connection, table: &str) -> Result<Vec<(String, Strin
         Dialect::Sqlite => vec![Param::Text(name.to_owned())],
     };
     let mut out = Vec::new();
-    conn.for_each(&sql, &params, |r| {
+    conn.for_each(sql, &params, |r| {
         let text = |i| {
             r.text(i)
                 .map(|t| t.map(|t| t.to_ascii_lowercase()).unwrap_or_default())
@@ -387,7 +387,6 @@ pub fn scan_webhooks(
     sink.meta("source_table", &format!("{} {}", db.database, w.table));
     let sql = format!("SELECT {payload}, {id} FROM {table}{filter} ORDER BY {id}");
     let mut rows = 0u64;
-    let mut stop = false;
     conn.for_each(&sql, &params, |row: &Row<'_>| {
         rows += 1;
         let where_ = || format!("{} id {}", w.table, cell_text(row, 1));
@@ -397,18 +396,14 @@ pub fn scan_webhooks(
             Err(e) => malformed(scan, where_, &e.to_string()),
         }
         // Poll the host every ~64k rows, as the file reader does.
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             sink.progress(rows, 0);
             if sink.cancelled() {
-                stop = true;
                 return Err(cancelled(Cancelled));
             }
         }
         Ok::<(), PluginError>(())
     })?;
-    if stop {
-        return Err(cancelled(Cancelled));
-    }
     sink.progress(rows, rows);
     Ok(())
 }

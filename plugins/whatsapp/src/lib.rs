@@ -2,8 +2,8 @@
 //!
 //! reportd source plugin reading archived WhatsApp Business Cloud API webhooks (one POST
 //! body per line, JSONL, plain or gzip, a file with logrotate siblings or a directory of
-//! daily files) plus the business's own send log and opt-out log, and producing the 11
-//! `whatsapp.*` reports of REPORTS.md §4.
+//! daily files — or one per row of a database table, see [`db`]) plus the business's own
+//! send log and opt-out log, and producing the 11 `whatsapp.*` reports of REPORTS.md §4.
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`].

@@ -1,6 +1,6 @@
 //! Turns a [`Request`] (source settings, report parameters, period) into a checked [`Job`].
-//! Pure (no file system access): `validate` and `generate` both go through
-//! [`Job::from_request`], so they never disagree about what is valid.
+//! Pure apart from reading a database password file/credential: `validate` and `generate`
+//! both go through [`Job::from_request`], so they never disagree about what is valid.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
