@@ -2,12 +2,14 @@
 //!
 //! reportd source plugin reading archived WhatsApp Business Cloud API webhooks (one POST
 //! body per line, JSONL, plain or gzip, a file with logrotate siblings or a directory of
-//! daily files) plus the business's own send log and opt-out log, and producing the 11
-//! `whatsapp.*` reports of REPORTS.md §4.
+//! daily files — or one per row of a database table, see [`db`]) plus the business's own
+//! send log and opt-out log, and producing the 11 `whatsapp.*` reports of REPORTS.md §4.
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`].
 //! * [`reportd_plugin_api::input`] — which files to read, oldest first; gzip by magic bytes.
+//! * [`db`] — the database input: POST bodies one per row (PostgreSQL `jsonb`), send log
+//!   and opt-outs as tables.
 //! * [`webhook`] — serde model of the POST body (borrowed strings), flattened into events.
 //! * [`sendlog`] — the send-log and opt-out JSONL formats.
 //! * [`state`] — streaming scan: highest status per wamid, inbound messages, template and
@@ -17,6 +19,7 @@
 //! * [`generator`] — deterministic synthetic webhook archive (benchmarks, demos).
 
 pub mod catalog;
+pub mod db;
 pub mod generator;
 pub mod reports;
 pub mod sendlog;

@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use reportd_plugin_api::{Cancelled, PluginError, Sink, Value, Warning};
 
 use crate::catalog::ReportKind;
+use crate::db::{self, Records};
 use crate::sendlog::{OptOut, SendOrigin, SendRecord};
 use crate::settings::{Bucket, Job, allows};
 use crate::state::{self, Keep, Scan, Status, WINDOW_S, key, lean};
@@ -114,6 +115,11 @@ pub fn scan_webhooks(job: &Job, sink: &mut dyn Sink) -> Result<Scan, PluginError
         scan.lines = job.params.lines.clone();
     }
     let Some(path) = &job.settings.webhooks else {
+        // Database input: db.rs feeds each row to the same Scan::line.
+        if let Some(db) = &job.settings.db {
+            crate::db::scan_webhooks(job, db, &mut scan, sink)?;
+            return report_scan(job, scan, sink);
+        }
         return Ok(scan);
     };
     let (list, skipped) = Input::DEFAULT.discover(path, job.start_utc - LOOKBACK_S)?;
@@ -148,6 +154,11 @@ pub fn scan_webhooks(job: &Job, sink: &mut dyn Sink) -> Result<Scan, PluginError
     if !skipped.is_empty() {
         sink.meta("source_files_skipped", &input::names(&skipped));
     }
+    report_scan(job, scan, sink)
+}
+
+/// The metadata and warnings of a finished webhook scan (file or database input).
+fn report_scan(job: &Job, scan: Scan, sink: &mut dyn Sink) -> Result<Scan, PluginError> {
     let st = &scan.stats;
     sink.meta("lines_read", &st.lines_read.to_string());
     sink.meta("events", &st.events.to_string());
@@ -253,26 +264,33 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(
 /// The send log records sent in `[start − LOOKBACK, end)` on the requested lines, in time
 /// order.
 fn read_sends(job: &Job, scan: &Scan, sink: &mut dyn Sink) -> Result<Vec<SendRecord>, PluginError> {
-    let Some(path) = &job.settings.send_log else {
+    let from = job.start_utc - LOOKBACK_S;
+    let keep = |r: &SendRecord| {
+        r.sent_at.0 >= from
+            && r.sent_at.0 < job.end_utc
+            && job.params.lines.as_ref().is_none_or(|s| {
+                r.line
+                    .as_deref()
+                    .is_some_and(|l| s.contains(l) || s.contains(scan.line_number(l)))
+            })
+    };
+    let code = ("MALFORMED_SEND_LOG", "send log");
+    let mut v: Vec<SendRecord> = if let Some((db, t)) = db::records_table(job, Records::SendLog) {
+        db::read_records(
+            job,
+            db,
+            t,
+            Records::SendLog,
+            (from, job.end_utc),
+            code,
+            sink,
+            keep,
+        )?
+    } else if let Some(path) = &job.settings.send_log {
+        read_jsonl(path, from, code.0, code.1, sink, keep)?
+    } else {
         return Ok(Vec::new());
     };
-    let from = job.start_utc - LOOKBACK_S;
-    let mut v: Vec<SendRecord> = read_jsonl(
-        path,
-        from,
-        "MALFORMED_SEND_LOG",
-        "send log",
-        sink,
-        |r: &SendRecord| {
-            r.sent_at.0 >= from
-                && r.sent_at.0 < job.end_utc
-                && job.params.lines.as_ref().is_none_or(|s| {
-                    r.line
-                        .as_deref()
-                        .is_some_and(|l| s.contains(l) || s.contains(scan.line_number(l)))
-                })
-        },
-    )?;
     v.sort_by_key(|r| r.sent_at.0);
     Ok(v)
 }
@@ -810,23 +828,24 @@ fn line_status(job: &Job, scan: &mut Scan, sink: &mut dyn Sink) -> Result<(), Ca
 }
 
 fn unsubscribes(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError> {
-    let Some(path) = &job.settings.optouts else {
+    let p = &job.params;
+    let keep = |o: &OptOut| {
+        o.at.0 >= job.start_utc
+            && o.at.0 < job.end_utc
+            && allows(&p.contacts, &o.contact)
+            && allows(&p.campaigns, o.campaign.as_deref().unwrap_or(""))
+    };
+    let (span, code) = (
+        (job.start_utc, job.end_utc),
+        ("MALFORMED_OPTOUTS", "opt-out"),
+    );
+    let mut v: Vec<OptOut> = if let Some((db, t)) = db::records_table(job, Records::OptOuts) {
+        db::read_records(job, db, t, Records::OptOuts, span, code, sink, keep)?
+    } else if let Some(path) = &job.settings.optouts {
+        read_jsonl(path, job.start_utc, code.0, code.1, sink, keep)?
+    } else {
         return Ok(());
     };
-    let p = &job.params;
-    let mut v: Vec<OptOut> = read_jsonl(
-        path,
-        job.start_utc,
-        "MALFORMED_OPTOUTS",
-        "opt-out",
-        sink,
-        |o: &OptOut| {
-            o.at.0 >= job.start_utc
-                && o.at.0 < job.end_utc
-                && allows(&p.contacts, &o.contact)
-                && allows(&p.campaigns, o.campaign.as_deref().unwrap_or(""))
-        },
-    )?;
     v.sort_by_key(|o| o.at.0);
     for o in &v {
         sink.row(&[

@@ -1,6 +1,6 @@
 //! Turns a [`Request`] (source settings, report parameters, period) into a checked [`Job`].
-//! Pure (no file system access): `validate` and `generate` both go through
-//! [`Job::from_request`], so they never disagree about what is valid.
+//! Pure apart from reading a database password file/credential: `validate` and `generate`
+//! both go through [`Job::from_request`], so they never disagree about what is valid.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -10,11 +10,12 @@ use reportd_plugin_api::{Problem, Request};
 use serde_json::Value as Json;
 
 use crate::catalog::ReportKind;
+use crate::db::{self, DbSource};
 
 /// Host-added source key: directory of the config file the source was defined in.
 pub use reportd_plugin_api::CONFIG_DIR_KEY;
 
-/// Source setting names besides `config_dir`.
+/// File source setting names (the database ones are [`db::SOURCE_KEYS`]).
 pub const SOURCE_KEYS: [&str; 3] = ["webhooks", "send_log", "optouts"];
 
 /// Row grouping of the count reports.
@@ -33,6 +34,9 @@ pub struct Settings {
     pub webhooks: Option<PathBuf>,
     pub send_log: Option<PathBuf>,
     pub optouts: Option<PathBuf>,
+    /// `database` and its table settings: the webhooks (and optionally the send log and
+    /// opt-outs) come from tables instead of files.
+    pub db: Option<DbSource>,
 }
 
 /// Report parameters (schedule `filters`). A `None` list means "all".
@@ -125,10 +129,13 @@ impl Job {
             problems.push(Problem::new("period", "the period is empty", ""));
         }
 
-        let mut settings = Settings::default();
+        let mut settings = Settings {
+            db: db::from_source(&request.source, &mut problems),
+            ..Settings::default()
+        };
         for (k, v) in &request.source {
             let field = format!("source.{k}");
-            if k == CONFIG_DIR_KEY {
+            if k == CONFIG_DIR_KEY || db::SOURCE_KEYS.contains(&k.as_str()) {
                 continue;
             }
             let path = match v {
@@ -151,7 +158,11 @@ impl Job {
                 _ => problems.push(Problem::new(
                     &field,
                     "unknown setting",
-                    format!("known settings: {}", SOURCE_KEYS.join(", ")),
+                    format!(
+                        "known settings: {}, {}",
+                        SOURCE_KEYS.join(", "),
+                        db::SOURCE_KEYS.join(", ")
+                    ),
                 )),
             }
         }
@@ -242,25 +253,41 @@ impl Job {
                 kind,
                 HsmActiveSends | HsmSendsByUser | OutboundCampaignResults
             );
-            if need_webhooks && settings.webhooks.is_none() {
+            // Keys, not parsed values: a bad database URL is already a problem of its own.
+            let has = |k: &str| request.source.contains_key(k);
+            if need_webhooks && settings.webhooks.is_none() && !has("database") {
                 problems.push(Problem::new(
                     "source.webhooks",
                     format!("{} needs the webhook archive", kind.id()),
-                    "set webhooks = \"/var/lib/whatsapp/webhooks\" in the source",
+                    "set webhooks = \"/var/lib/whatsapp/webhooks\" (files) or database = \"postgres://reportd@db/whatsapp\" (a table) in the source",
                 ));
             }
-            if need_send_log && settings.send_log.is_none() {
+            if need_send_log && settings.send_log.is_none() && !has("send_log_table") {
                 problems.push(Problem::new(
                     "source.send_log",
                     format!("{} needs the send log", kind.id()),
-                    "set send_log = \"…/sends.jsonl\" in the source",
+                    "set send_log = \"…/sends.jsonl\" (or send_log_table with a database) in the source",
                 ));
             }
-            if kind == CampaignUnsubscribes && settings.optouts.is_none() {
+            if kind == CampaignUnsubscribes && settings.optouts.is_none() && !has("optouts_table") {
                 problems.push(Problem::new(
                     "source.optouts",
                     "campaign_unsubscribes needs the opt-out log",
-                    "set optouts = \"…/optouts.jsonl\" in the source",
+                    "set optouts = \"…/optouts.jsonl\" (or optouts_table with a database) in the source",
+                ));
+            }
+        }
+        // Each input comes from one place: a file setting and its table are exclusive.
+        for (file, table) in [
+            ("webhooks", "database"),
+            ("send_log", "send_log_table"),
+            ("optouts", "optouts_table"),
+        ] {
+            if request.source.contains_key(file) && request.source.contains_key(table) {
+                problems.push(Problem::new(
+                    &format!("source.{file}"),
+                    format!("both {file} and {table} are set"),
+                    format!("keep one: the file setting {file} or the database setting {table}"),
                 ));
             }
         }
