@@ -778,7 +778,8 @@ fn main_file_schedules_and_paths() {
     assert_eq!(
         plan.store,
         StorePlan::Postgres {
-            url: "postgres://reportd@db.internal/reportd".to_owned()
+            url: reportd::secret::Secret::new("postgres://reportd@db.internal/reportd"),
+            password: None,
         }
     );
     // Main file first, then schedules.d.
