@@ -177,7 +177,7 @@ config/schedules.d/acme.toml:10:1: schedule[acme-daily].deliverr: unknown key "d
             schedules: acme(),
             // url/path is line 6 of MAIN
             expected: r#"config/reportd.toml:6:1: store.path: unknown key "path"
-  fix: valid keys here are "url"
+  fix: valid keys here are "url", "password", "password_file", "password_env" or "password_credential"
 1 error(s) in configuration"#,
         },
         Case {
@@ -778,7 +778,8 @@ fn main_file_schedules_and_paths() {
     assert_eq!(
         plan.store,
         StorePlan::Postgres {
-            url: "postgres://reportd@db.internal/reportd".to_owned()
+            url: reportd::secret::Secret::new("postgres://reportd@db.internal/reportd"),
+            password: None,
         }
     );
     // Main file first, then schedules.d.

@@ -13,7 +13,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::schedule::cron::CronExpr;
 use crate::schedule::period::PeriodSpec;
-use crate::secret::SecretSource;
+use crate::secret::{Secret, SecretSource};
 
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
@@ -73,8 +73,14 @@ pub struct DaemonPlan {
 pub enum StorePlan {
     /// `url = "sqlite:///path/reportd.db"` (default: `<state_dir>/reportd.db`).
     Sqlite { path: PathBuf },
-    /// `url = "postgres://..."` — accepted by validation, built in a later release.
-    Postgres { url: String },
+    /// `url = "postgres://..."`: several daemons sharing one database. The URL is a
+    /// [`Secret`] because it may hold the password (it never prints); `password` is the
+    /// `password|password_file|password_env|password_credential` key, read when the store
+    /// is opened.
+    Postgres {
+        url: Secret,
+        password: Option<SecretSource>,
+    },
 }
 
 /// `[sources.NAME]`.

@@ -18,7 +18,10 @@ use super::error::ConfigErrors;
 use super::plan::{DaemonPlan, Plan, RetryPolicy, SourcePlan, StorePlan};
 use super::raw::{Diagnostics, Field, SourceFile, Table, join_key, table_to_json};
 use super::schedules::{ScheduleCtx, read_schedules};
+use super::secrets::{PASSWORD_KEYS, read_secret};
 use super::suggest;
+use crate::secret::Secret;
+use crate::store::postgres::{connect_options, url_has_password};
 
 /// Keys of the main file's root.
 const MAIN_KEYS: &[&str] = &["daemon", "store", "sources", "destinations", "schedule"];
@@ -361,7 +364,8 @@ fn read_daemon(root: &Table<'_, '_>, base: &Path, plan: &mut DaemonPlan, diags: 
     }
 }
 
-/// `[store]`.
+/// `[store]`: `url`, and for PostgreSQL the password (`password`, `password_file`,
+/// `password_env` or `password_credential`, else in the URL — not both).
 fn read_store(
     root: &Table<'_, '_>,
     base: &Path,
@@ -377,15 +381,51 @@ fn read_store(
     let Some(mut t) = field.table(diags) else {
         return default;
     };
-    t.check_keys(&["url"], diags);
+    let mut keys = vec!["url"];
+    keys.extend_from_slice(PASSWORD_KEYS);
+    t.check_keys(&keys, diags);
+    let password = read_secret(&t, PASSWORD_KEYS, base, diags);
+    let password_key = PASSWORD_KEYS.iter().find_map(|k| t.get(k).map(|f| (*k, f)));
     let Some(field) = t.get("url") else {
+        if let Some((key, f)) = password_key {
+            f.error_showing(
+                diags,
+                None,
+                format!("{key} is given but [store] has no url (the default store is SQLite)"),
+                "add url = \"postgres://user@host/dbname\", or remove the password".to_owned(),
+            );
+        }
         return default;
     };
     let Some(url) = field.str(diags) else {
         return default;
     };
     match parse_store_url(url, base) {
-        Ok(plan) => plan,
+        Ok(StorePlan::Postgres { url, .. }) => {
+            if let Some((key, f)) = password_key.filter(|_| url_has_password(url.expose())) {
+                f.error_showing(
+                    diags,
+                    None,
+                    format!("the store password is given twice: in the url and in {key}"),
+                    format!("remove the password from the url (keep {key}), or remove {key}"),
+                );
+            }
+            StorePlan::Postgres {
+                url,
+                password: password.flatten(),
+            }
+        }
+        Ok(plan) => {
+            if let Some((key, f)) = password_key {
+                f.error_showing(
+                    diags,
+                    None,
+                    format!("{key} applies to a postgres:// store only; this store is SQLite"),
+                    format!("remove {key}"),
+                );
+            }
+            plan
+        }
         Err((message, fix)) => {
             let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_owned());
             field.error_showing(diags, scheme, message, fix);
@@ -400,9 +440,20 @@ fn parse_store_url(url: &str, base: &Path) -> Result<StorePlan, (String, String)
     const FIX: &str =
         "use url = \"sqlite:///var/lib/reportd/reportd.db\" or \"postgres://user@host/dbname\"";
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(StorePlan::Postgres {
-            url: url.to_owned(),
-        });
+        // Parsed now so that a bad port or sslmode is a configuration error, not a start
+        // failure; the parser's messages never repeat the URL.
+        return match connect_options(url) {
+            Ok(_) => Ok(StorePlan::Postgres {
+                url: Secret::new(url),
+                password: None,
+            }),
+            Err(e) => Err((
+                format!("the PostgreSQL store url does not parse: {e}"),
+                "use postgres://user@host[:port]/dbname[?sslmode=verify-full], with \
+                 special characters percent-encoded"
+                    .to_owned(),
+            )),
+        };
     }
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.strip_prefix("//").unwrap_or(rest);
@@ -593,6 +644,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::secret::SecretSource;
 
     #[test]
     fn store_urls() {
@@ -618,8 +670,14 @@ mod tests {
         assert_eq!(
             parse_store_url("postgresql://u@h/db", base),
             Ok(StorePlan::Postgres {
-                url: "postgresql://u@h/db".into()
+                url: Secret::new("postgresql://u@h/db"),
+                password: None
             })
+        );
+        // A bad port is a configuration error that never repeats the URL (password).
+        assert!(
+            parse_store_url("postgres://u:hunter2@h:99999/db", base)
+                .is_err_and(|(m, _)| !m.contains("hunter2") && m.contains("PostgreSQL"))
         );
         assert!(
             parse_store_url("mysql://u:secret@h/db", base)
@@ -649,6 +707,59 @@ mod tests {
             "/etc/reportd/schedules.d/x.toml:1:2: daemon: \"daemon\" is only allowed in reportd.toml\n  \
              fix: move it to reportd.toml\n1 error(s) in configuration"
         );
+    }
+
+    /// Validates a `reportd.toml` text with a `[store]` table.
+    fn store_config(store: &str) -> Result<Plan, ConfigErrors> {
+        let main = ConfigText {
+            path: "/etc/reportd/reportd.toml".into(),
+            text: format!("[store]\n{store}"),
+        };
+        validate(main, Vec::new(), &Env::default())
+    }
+
+    #[test]
+    fn store_password_forms() {
+        let plan = store_config(
+            "url = \"postgres://reportd@db.example/reportd\"\npassword_file = \"pg.pw\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            plan.store,
+            StorePlan::Postgres {
+                url: Secret::new("postgres://reportd@db.example/reportd"),
+                password: Some(SecretSource::File("/etc/reportd/pg.pw".into())),
+            }
+        );
+        // The password in the URL alone is fine, and the plan never prints it.
+        let plan = store_config("url = \"postgres://reportd:hunter2@db/reportd\"\n").unwrap();
+        assert!(!format!("{:?}", plan.store).contains("hunter2"));
+        assert!(matches!(
+            plan.store,
+            StorePlan::Postgres { password: None, .. }
+        ));
+
+        // Both ways; a password for SQLite; a password without a url: 3 errors, none
+        // showing a secret.
+        for (text, message) in [
+            (
+                "url = \"postgres://u:hunter2@db/r\"\npassword_env = \"PGPW\"\n",
+                "store.password_env: the store password is given twice: in the url and in password_env",
+            ),
+            (
+                "url = \"sqlite:///var/lib/r.db\"\npassword = \"hunter2\"\n",
+                "store.password: password applies to a postgres:// store only; this store is SQLite",
+            ),
+            (
+                "password = \"hunter2\"\n",
+                "store.password: password is given but [store] has no url (the default store is SQLite)",
+            ),
+        ] {
+            let errors = store_config(text).unwrap_err().to_string();
+            assert!(errors.contains(message), "{errors}");
+            assert!(!errors.contains("hunter2"), "{errors}");
+            assert!(errors.ends_with("1 error(s) in configuration"), "{errors}");
+        }
     }
 
     #[test]

@@ -19,14 +19,14 @@ use reportd_plugin_api::{Catalog, Request};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::code::{Code, ErrorInfo};
-use crate::config::{Plan, SchedulePlan, StorePlan};
+use crate::config::{Plan, SchedulePlan};
 use crate::deliver::retry::{deliver_with_retry, jittered};
 use crate::deliver::{Destination, OutgoingFile, RunContext};
 use crate::plugin::{GenerateJob, PluginHost};
 use crate::render::filename::NameContext;
 use crate::schedule::period::Period;
 use crate::store::{
-    DeliveryRecord, DeliveryState, Generated, NewRun, RunRecord, RunState, SqliteStore, Store,
+    DeliveryRecord, DeliveryState, Generated, NewRun, RunRecord, RunState, StatusStore, Store,
     StoreError, Trigger,
 };
 
@@ -40,8 +40,6 @@ pub const DESCRIBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 pub enum BuildError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the PostgreSQL store is not available in this build yet: use a sqlite:// url")]
-    PostgresUnsupported,
     #[error("{0}")]
     Plugins(String),
 }
@@ -50,7 +48,7 @@ pub enum BuildError {
 #[derive(Clone)]
 pub struct Runtime {
     pub plan: Arc<Plan>,
-    pub store: SqliteStore,
+    pub store: StatusStore,
     pub host: PluginHost,
     pub owner: Owner,
     /// The `reportd` executable workers are started from.
@@ -85,11 +83,8 @@ impl Runtime {
 }
 
 /// Opens the configured store.
-pub async fn open_store(plan: &Plan) -> Result<SqliteStore, BuildError> {
-    match &plan.store {
-        StorePlan::Sqlite { path } => Ok(SqliteStore::open(path).await?),
-        StorePlan::Postgres { .. } => Err(BuildError::PostgresUnsupported),
-    }
+pub async fn open_store(plan: &Plan) -> Result<StatusStore, BuildError> {
+    Ok(crate::store::open(&plan.store).await?)
 }
 
 /// Describes each plugin once and validates every schedule against its catalog. Returns all

@@ -6,7 +6,14 @@
 //! unique key, runs start through an atomic conditional update that enforces "one run at a
 //! time per portfolio and per schedule, FIFO", and running runs carry their owner so that
 //! the runs of a dead process can be told from live ones.
+//!
+//! Two backends implement it with the same schema and the same semantics: [`SqliteStore`]
+//! (default, one host) and [`PostgresStore`] (several daemons, possibly on different hosts,
+//! sharing one schedule set). [`open`] builds the configured one as a [`StatusStore`].
 
+#[macro_use]
+mod rows;
+pub mod postgres;
 pub mod sqlite;
 
 use std::future::Future;
@@ -16,7 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::ErrorInfo;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+use crate::config::StorePlan;
 
 /// Lifecycle state of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -276,6 +286,13 @@ pub enum StoreError {
     },
     #[error("corrupt value in store column {column}: {value}")]
     Corrupt { column: &'static str, value: String },
+    /// The PostgreSQL password could not be read (the message never holds the value).
+    #[error("store password: {0}")]
+    Password(#[from] crate::secret::SecretError),
+    /// The PostgreSQL URL does not parse (checked by validation too; the URL is not repeated,
+    /// it may hold a password).
+    #[error("invalid store url: {0}")]
+    Url(String),
     #[error("no run {0}")]
     NoSuchRun(String),
     #[error("run id prefix {0} is ambiguous")]
@@ -425,4 +442,112 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes terminal runs (and their deliveries) finished before `before`; returns how many.
     /// Remove their kept files first (`expired_files`): a pruned run's file is forgotten.
     fn prune(&self, before: DateTime<Utc>) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// Opens the configured store: the SQLite file, or a pool on the PostgreSQL database
+/// (password from the `[store]` secret or the URL). Migrates the schema in both cases.
+pub async fn open(plan: &StorePlan) -> StoreResult<StatusStore> {
+    Ok(match plan {
+        StorePlan::Sqlite { path } => StatusStore::Sqlite(SqliteStore::open(path).await?),
+        StorePlan::Postgres { url, password } => {
+            let password = password.as_ref().map(|p| p.resolve()).transpose()?;
+            StatusStore::Postgres(PostgresStore::connect(url.expose(), password.as_ref()).await?)
+        }
+    })
+}
+
+/// The store a process runs with: one of the two backends, chosen by `[store] url`.
+/// Cheap to clone (both hold a shared pool).
+#[derive(Debug, Clone)]
+pub enum StatusStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Forwards one [`Store`] method to the backend.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            StatusStore::Sqlite(s) => s.$method($($arg),*).await,
+            StatusStore::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for StatusStore {
+    async fn claim(&self, run: &NewRun) -> StoreResult<bool> {
+        dispatch!(self.claim(run))
+    }
+    async fn last_fire(&self, schedule: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        dispatch!(self.last_fire(schedule))
+    }
+    async fn has_active(&self, schedule: &str) -> StoreResult<bool> {
+        dispatch!(self.has_active(schedule))
+    }
+    async fn startable(&self, owner: &str) -> StoreResult<Vec<RunRecord>> {
+        dispatch!(self.startable(owner))
+    }
+    async fn try_start(&self, run_id: &str, owner: &str) -> StoreResult<bool> {
+        dispatch!(self.try_start(run_id, owner))
+    }
+    async fn set_generated(&self, run_id: &str, generated: &Generated) -> StoreResult<()> {
+        dispatch!(self.set_generated(run_id, generated))
+    }
+    async fn set_delivery(&self, run_id: &str, delivery: &DeliveryRecord) -> StoreResult<()> {
+        dispatch!(self.set_delivery(run_id, delivery))
+    }
+    async fn finish(
+        &self,
+        run_id: &str,
+        state: RunState,
+        error: Option<&ErrorInfo>,
+    ) -> StoreResult<()> {
+        dispatch!(self.finish(run_id, state, error))
+    }
+    async fn requeue(
+        &self,
+        run_id: &str,
+        not_before: DateTime<Utc>,
+        error: &ErrorInfo,
+    ) -> StoreResult<()> {
+        dispatch!(self.requeue(run_id, not_before, error))
+    }
+    async fn running(&self) -> StoreResult<Vec<RunRecord>> {
+        dispatch!(self.running())
+    }
+    async fn reserved_queued(&self) -> StoreResult<Vec<RunRecord>> {
+        dispatch!(self.reserved_queued())
+    }
+    async fn heartbeat(&self, owner: &str) -> StoreResult<()> {
+        dispatch!(self.heartbeat(owner))
+    }
+    async fn last_heartbeat(&self, owner: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        dispatch!(self.last_heartbeat(owner))
+    }
+    async fn set_config_status(
+        &self,
+        owner: &str,
+        loaded_at: Option<DateTime<Utc>>,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        dispatch!(self.set_config_status(owner, loaded_at, error))
+    }
+    async fn instances(&self, fresh_since: DateTime<Utc>) -> StoreResult<Vec<InstanceRecord>> {
+        dispatch!(self.instances(fresh_since))
+    }
+    async fn get(&self, id_or_prefix: &str) -> StoreResult<RunRecord> {
+        dispatch!(self.get(id_or_prefix))
+    }
+    async fn list(&self, filter: &ListFilter) -> StoreResult<Vec<RunRecord>> {
+        dispatch!(self.list(filter))
+    }
+    async fn expired_files(&self, before: DateTime<Utc>) -> StoreResult<Vec<RunRecord>> {
+        dispatch!(self.expired_files(before))
+    }
+    async fn mark_file_removed(&self, run_id: &str) -> StoreResult<()> {
+        dispatch!(self.mark_file_removed(run_id))
+    }
+    async fn prune(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        dispatch!(self.prune(before))
+    }
 }

@@ -23,9 +23,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 
+use super::rows::{
+    delivery_from_row, error_cols, instance_from_row, ms, opt_ms, run_from_row, time, u64_to_i64,
+};
 use super::{
-    DeliveryRecord, DeliveryState, FileInfo, Generated, InstanceRecord, ListFilter, NewRun,
-    RunRecord, RunState, Store, StoreError, StoreResult, Trigger,
+    DeliveryRecord, Generated, InstanceRecord, ListFilter, NewRun, RunRecord, RunState, Store,
+    StoreError, StoreResult,
 };
 use crate::code::ErrorInfo;
 
@@ -48,17 +51,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
 
 /// The schema version this build writes: the last migration's.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
-
-/// The columns of `runs` read into a [`RunRecord`], in one place so every query agrees.
-macro_rules! run_columns {
-    () => {
-        "id, schedule, source, report, portfolio, trigger_kind, requested_by, fire_time, \
-         period_start, period_end, timezone, filters, state, skip_reason, attempt, max_attempts, \
-         not_before, owner, reserved_for, queued_at, started_at, finished_at, row_count, \
-         file_name, file_path, file_bytes, file_sha256, file_removed, warnings, meta, \
-         error_code, error_message, error_hint"
-    };
-}
 
 /// The embedded store. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -240,160 +232,6 @@ fn is_busy(e: &sqlx::Error) -> bool {
             .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
         _ => false,
     }
-}
-
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-fn opt_ms(t: Option<DateTime<Utc>>) -> Option<i64> {
-    t.map(ms)
-}
-
-fn time(column: &'static str, v: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(v).ok_or_else(|| StoreError::Corrupt {
-        column,
-        value: v.to_string(),
-    })
-}
-
-fn get_time(row: &SqliteRow, column: &'static str) -> StoreResult<DateTime<Utc>> {
-    time(column, row.try_get(column)?)
-}
-
-fn get_opt_time(row: &SqliteRow, column: &'static str) -> StoreResult<Option<DateTime<Utc>>> {
-    row.try_get::<Option<i64>, _>(column)?
-        .map(|v| time(column, v))
-        .transpose()
-}
-
-fn get_u32(row: &SqliteRow, column: &'static str) -> StoreResult<u32> {
-    let v: i64 = row.try_get(column)?;
-    u32::try_from(v).map_err(|_| StoreError::Corrupt {
-        column,
-        value: v.to_string(),
-    })
-}
-
-fn get_opt_u64(row: &SqliteRow, column: &'static str) -> StoreResult<Option<u64>> {
-    row.try_get::<Option<i64>, _>(column)?
-        .map(|v| {
-            u64::try_from(v).map_err(|_| StoreError::Corrupt {
-                column,
-                value: v.to_string(),
-            })
-        })
-        .transpose()
-}
-
-/// u64 counters (rows, bytes) as SQLite INTEGER; values above i64::MAX cannot occur in
-/// practice and are clamped rather than wrapped.
-fn u64_to_i64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn get_error(row: &SqliteRow) -> StoreResult<Option<ErrorInfo>> {
-    let code: Option<String> = row.try_get("error_code")?;
-    Ok(match code {
-        None => None,
-        Some(code) => Some(ErrorInfo {
-            code,
-            message: row
-                .try_get::<Option<String>, _>("error_message")?
-                .unwrap_or_default(),
-            hint: row
-                .try_get::<Option<String>, _>("error_hint")?
-                .unwrap_or_default(),
-        }),
-    })
-}
-
-/// The three error columns of an optional [`ErrorInfo`].
-fn error_cols(e: Option<&ErrorInfo>) -> (Option<&str>, Option<&str>, Option<&str>) {
-    match e {
-        Some(e) => (Some(&e.code), Some(&e.message), Some(&e.hint)),
-        None => (None, None, None),
-    }
-}
-
-fn run_from_row(row: &SqliteRow) -> StoreResult<RunRecord> {
-    let trigger: String = row.try_get("trigger_kind")?;
-    let trigger = Trigger::parse(&trigger).ok_or(StoreError::Corrupt {
-        column: "runs.trigger_kind",
-        value: trigger,
-    })?;
-    let state: String = row.try_get("state")?;
-    let state = RunState::parse(&state).ok_or(StoreError::Corrupt {
-        column: "runs.state",
-        value: state,
-    })?;
-    let file = match (
-        row.try_get::<Option<String>, _>("file_name")?,
-        row.try_get::<Option<String>, _>("file_path")?,
-        get_opt_u64(row, "file_bytes")?,
-        row.try_get::<Option<String>, _>("file_sha256")?,
-    ) {
-        (Some(name), Some(path), Some(bytes), Some(sha256)) => Some(FileInfo {
-            name,
-            path,
-            bytes,
-            sha256,
-        }),
-        (None, None, None, None) => None,
-        (name, path, bytes, _) => {
-            return Err(StoreError::Corrupt {
-                column: "runs.file_*",
-                value: format!("partial file info: name={name:?} path={path:?} bytes={bytes:?}"),
-            });
-        }
-    };
-    Ok(RunRecord {
-        id: row.try_get("id")?,
-        schedule: row.try_get("schedule")?,
-        source: row.try_get("source")?,
-        report: row.try_get("report")?,
-        portfolio: row.try_get("portfolio")?,
-        trigger,
-        requested_by: row.try_get("requested_by")?,
-        fire_time: get_opt_time(row, "fire_time")?,
-        period_start: get_time(row, "period_start")?,
-        period_end: get_time(row, "period_end")?,
-        timezone: row.try_get("timezone")?,
-        filters: row.try_get("filters")?,
-        state,
-        skip_reason: row.try_get("skip_reason")?,
-        attempt: get_u32(row, "attempt")?,
-        max_attempts: get_u32(row, "max_attempts")?,
-        not_before: get_opt_time(row, "not_before")?,
-        owner: row.try_get("owner")?,
-        reserved_for: row.try_get("reserved_for")?,
-        queued_at: get_time(row, "queued_at")?,
-        started_at: get_opt_time(row, "started_at")?,
-        finished_at: get_opt_time(row, "finished_at")?,
-        rows: get_opt_u64(row, "row_count")?,
-        file,
-        file_removed: row.try_get("file_removed")?,
-        warnings: row.try_get("warnings")?,
-        meta: row.try_get("meta")?,
-        error: get_error(row)?,
-        deliveries: Vec::new(),
-    })
-}
-
-fn delivery_from_row(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
-    let state: String = row.try_get("state")?;
-    let state = DeliveryState::parse(&state).ok_or(StoreError::Corrupt {
-        column: "deliveries.state",
-        value: state,
-    })?;
-    Ok(DeliveryRecord {
-        destination: row.try_get("destination")?,
-        state,
-        attempts: get_u32(row, "attempts")?,
-        remote_path: row.try_get("remote_path")?,
-        last_error: get_error(row)?,
-        updated_at: get_time(row, "updated_at")?,
-    })
 }
 
 /// `rows_affected == 0` on an update by id means the run does not exist.
@@ -737,24 +575,7 @@ impl Store for SqliteStore {
         .bind(ms(fresh_since))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let opt_time = |col: &'static str, v: Option<i64>| v.map(|v| time(col, v)).transpose();
-            out.push(InstanceRecord {
-                owner: r.try_get("owner")?,
-                heartbeat_at: time("instances.heartbeat_at", r.try_get("heartbeat_at")?)?,
-                config_loaded_at: opt_time(
-                    "instances.config_loaded_at",
-                    r.try_get("config_loaded_at")?,
-                )?,
-                config_error: r.try_get("config_error")?,
-                config_error_at: opt_time(
-                    "instances.config_error_at",
-                    r.try_get("config_error_at")?,
-                )?,
-            });
-        }
-        Ok(out)
+        rows.iter().map(instance_from_row).collect()
     }
 
     async fn get(&self, id_or_prefix: &str) -> StoreResult<RunRecord> {

@@ -1,20 +1,171 @@
-//! Tests of the SQLite status store through the public `Store` trait: claims (also from two
-//! pools on one file, as two processes would), the start rules (portfolio/schedule
-//! serialization, FIFO, reservations, backoff), requeue, lookup, listing, expiry, pruning and
-//! the round trip of every field.
+//! Tests of the status store through the public `Store` trait, run against both backends:
+//! SQLite (in memory, or a file shared by two pools) and PostgreSQL (a fresh database on the
+//! test harness's server per test, two pools as two daemons). Claims (also raced between two
+//! processes), the start rules (portfolio/schedule serialization, FIFO, reservations,
+//! backoff, also raced), requeue, lookup, listing, expiry, pruning and the round trip of
+//! every field; then what is specific to each backend (file reopen and WAL, schema version,
+//! passwords).
+//!
+//! PostgreSQL tests need `scripts/test-servers start` (`scripts/test` runs it); without it
+//! they fail with that command, they never skip.
 
 // Test helpers (outside #[test] fns) unwrap too: a failure there is a test failure.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use reportd::code::{Code, ErrorInfo};
+use reportd::config::StorePlan;
+use reportd::secret::{Secret, SecretSource};
 use reportd::store::{
-    DeliveryRecord, DeliveryState, FileInfo, Generated, ListFilter, NewRun, RunRecord, RunState,
-    SqliteStore, Store, StoreError, Trigger,
+    DeliveryRecord, DeliveryState, FileInfo, Generated, ListFilter, NewRun, PostgresStore,
+    RunRecord, RunState, SqliteStore, StatusStore, Store, StoreError, Trigger,
 };
+use sqlx::Connection;
+
+/// What the generic tests need beyond the [`Store`] trait.
+trait Backend: Store + Clone + Sized {
+    /// A fresh, empty store.
+    async fn fresh() -> Self;
+    /// Two handles on one fresh database, as two processes (daemons) would hold them, and
+    /// whatever must live as long as they do.
+    async fn pair() -> (Self, Self, Option<tempfile::TempDir>);
+    /// Sets a store-owned timestamp column by hand so ordering/filters can be checked with
+    /// fixed instants.
+    async fn set_time(&self, column: &str, id: &str, at: &str);
+    /// Rows in `deliveries`, all runs together.
+    async fn count_deliveries(&self) -> i64;
+}
+
+impl Backend for SqliteStore {
+    async fn fresh() -> Self {
+        SqliteStore::open_in_memory().await.unwrap()
+    }
+
+    async fn pair() -> (Self, Self, Option<tempfile::TempDir>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/reportd.db");
+        let a = SqliteStore::open(&path).await.unwrap();
+        let b = SqliteStore::open(&path).await.unwrap();
+        (a, b, Some(dir))
+    }
+
+    async fn set_time(&self, column: &str, id: &str, at: &str) {
+        let sql = format!("UPDATE runs SET {column} = ?1 WHERE id = ?2");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(t(at).timestamp_millis())
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .unwrap();
+        assert_eq!(r.rows_affected(), 1);
+    }
+
+    async fn count_deliveries(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+}
+
+impl Backend for PostgresStore {
+    async fn fresh() -> Self {
+        let db = pg_database().await;
+        db.connect().await
+    }
+
+    async fn pair() -> (Self, Self, Option<tempfile::TempDir>) {
+        let db = pg_database().await;
+        (db.connect().await, db.connect().await, None)
+    }
+
+    async fn set_time(&self, column: &str, id: &str, at: &str) {
+        let sql = format!("UPDATE runs SET {column} = $1 WHERE id = $2");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(t(at).timestamp_millis())
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .unwrap();
+        assert_eq!(r.rows_affected(), 1);
+    }
+
+    async fn count_deliveries(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+}
+
+/// A database created on the harness's PostgreSQL for one test.
+struct PgDb {
+    /// `postgres://rtest@127.0.0.1:PORT/NAME`, without the password.
+    url: String,
+    password: Secret,
+}
+
+impl PgDb {
+    /// A store on it; the password goes the way `password_file`/`_env` would.
+    async fn connect(&self) -> PostgresStore {
+        PostgresStore::connect(&self.url, Some(&self.password))
+            .await
+            .unwrap()
+    }
+}
+
+/// The harness's coordinates (`$REPORTD_TEST_SERVERS/env`, default
+/// `/tmp/reportd-test-servers/env`), as `plugins/api`'s `sql::testing` reads them.
+fn harness(key: &str) -> String {
+    let dir = std::env::var("REPORTD_TEST_SERVERS")
+        .unwrap_or_else(|_| "/tmp/reportd-test-servers".into());
+    let path = Path::new(&dir).join("env");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; start the test servers first: sudo scripts/test-servers start (scripts/test does it)",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_else(|| {
+            panic!(
+                "{key} missing from {}: restart them with scripts/test-servers start",
+                path.display()
+            )
+        })
+}
+
+/// Creates an empty database on the harness's PostgreSQL (tests run in parallel: each
+/// gets its own).
+async fn pg_database() -> PgDb {
+    static SEQ: AtomicU32 = AtomicU32::new(0);
+    let (user, password, port) = (harness("USER"), harness("PASSWORD"), harness("PG_PORT"));
+    let name = format!(
+        "t_store_{}_{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = format!("postgres://{user}:{password}@127.0.0.1:{port}/postgres");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("{e}; is the harness running? scripts/test-servers start"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    PgDb {
+        url: format!("postgres://{user}@127.0.0.1:{port}/{name}"),
+        password: Secret::new(password),
+    }
+}
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -52,30 +203,12 @@ fn in_portfolio(mut r: NewRun, portfolio: &str) -> NewRun {
     r
 }
 
-async fn mem() -> SqliteStore {
-    SqliteStore::open_in_memory().await.unwrap()
-}
-
-/// Sets a store-owned timestamp column by hand so ordering/filters can be checked with
-/// fixed instants.
-async fn set_time(store: &SqliteStore, column: &str, id: &str, at: &str) {
-    let sql = format!("UPDATE runs SET {column} = ?1 WHERE id = ?2");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(t(at).timestamp_millis())
-        .bind(id)
-        .execute(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(r.rows_affected(), 1);
-}
-
 fn ids(runs: &[RunRecord]) -> Vec<&str> {
     runs.iter().map(|r| r.id.as_str()).collect()
 }
 
-#[tokio::test]
-async fn claim_twice_second_is_refused() {
-    let s = mem().await;
+async fn claim_twice_second_is_refused<S: Backend>() {
+    let s = S::fresh().await;
     assert!(
         s.claim(&run("r1", "daily", Some("2026-03-02T09:00:00Z")))
             .await
@@ -102,12 +235,8 @@ async fn claim_twice_second_is_refused() {
     assert_eq!(s.get("r1").await.unwrap().deliveries.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn claim_race_between_two_processes_has_one_winner() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state/reportd.db");
-    let a = SqliteStore::open(&path).await.unwrap();
-    let b = SqliteStore::open(&path).await.unwrap();
+async fn claim_race_between_two_processes_has_one_winner<S: Backend>() {
+    let (a, b, _dir) = S::pair().await;
     let base = t("2026-03-02T00:00:00Z");
     let mut winners = 0;
     for i in 0..50 {
@@ -133,9 +262,8 @@ async fn claim_race_between_two_processes_has_one_winner() {
     assert_eq!(fires.len(), 50);
 }
 
-#[tokio::test]
-async fn portfolio_runs_one_at_a_time_fifo() {
-    let s = mem().await;
+async fn portfolio_runs_one_at_a_time_fifo<S: Backend>() {
+    let s = S::fresh().await;
     // acme: a1 (06:00) before a2 (07:00), different schedules.
     let a1 = in_portfolio(run("a1", "acme-sl", Some("2026-03-02T06:00:00Z")), "acme");
     let a2 = in_portfolio(
@@ -175,9 +303,8 @@ async fn portfolio_runs_one_at_a_time_fifo() {
     assert!(!s.try_start("nope", "d1").await.unwrap());
 }
 
-#[tokio::test]
-async fn same_schedule_never_runs_twice() {
-    let s = mem().await;
+async fn same_schedule_never_runs_twice<S: Backend>() {
+    let s = S::fresh().await;
     assert!(
         s.claim(&run("s1", "daily", Some("2026-03-02T06:00:00Z")))
             .await
@@ -214,9 +341,8 @@ async fn same_schedule_never_runs_twice() {
     assert!(!s.has_active("daily").await.unwrap());
 }
 
-#[tokio::test]
-async fn reserved_run_starts_only_for_its_owner() {
-    let s = mem().await;
+async fn reserved_run_starts_only_for_its_owner<S: Backend>() {
+    let s = S::fresh().await;
     let mut r = run("m1", "daily", None);
     r.reserved_for = Some("trigger-42".into());
     r.requested_by = Some("ana@host".into());
@@ -230,9 +356,8 @@ async fn reserved_run_starts_only_for_its_owner() {
     assert_eq!(got.owner.as_deref(), Some("trigger-42"));
 }
 
-#[tokio::test]
-async fn not_before_delays_a_retry() {
-    let s = mem().await;
+async fn not_before_delays_a_retry<S: Backend>() {
+    let s = S::fresh().await;
     assert!(
         s.claim(&run("r1", "daily", Some("2026-03-02T06:00:00Z")))
             .await
@@ -254,9 +379,8 @@ async fn not_before_delays_a_retry() {
     assert_eq!(s.get("r1").await.unwrap().attempt, 3);
 }
 
-#[tokio::test]
-async fn backing_off_run_does_not_hold_its_portfolio() {
-    let s = mem().await;
+async fn backing_off_run_does_not_hold_its_portfolio<S: Backend>() {
+    let s = S::fresh().await;
     let early = in_portfolio(run("e", "acme-a", Some("2026-03-02T06:00:00Z")), "acme");
     let late = in_portfolio(run("l", "acme-b", Some("2026-03-02T07:00:00Z")), "acme");
     assert!(s.claim(&early).await.unwrap());
@@ -277,9 +401,8 @@ async fn backing_off_run_does_not_hold_its_portfolio() {
     assert!(s.try_start("e", "d1").await.unwrap());
 }
 
-#[tokio::test]
-async fn requeue_keeps_file_and_deliveries() {
-    let s = mem().await;
+async fn requeue_keeps_file_and_deliveries<S: Backend>() {
+    let s = S::fresh().await;
     let mut r = run("r1", "daily", Some("2026-03-02T06:00:00Z"));
     r.destinations = vec!["sftp".into(), "mail".into()];
     r.reserved_for = Some("trigger-1".into());
@@ -335,9 +458,8 @@ async fn requeue_keeps_file_and_deliveries() {
     assert_eq!(got.deliveries, vec![sent, failed]);
 }
 
-#[tokio::test]
-async fn get_by_exact_id_or_unique_prefix() {
-    let s = mem().await;
+async fn get_by_exact_id_or_unique_prefix<S: Backend>() {
+    let s = S::fresh().await;
     for id in ["0190aaaa-1111", "0190aaaa-2222", "0190bbbb-3333", "abc"] {
         assert!(s.claim(&run(id, id, None)).await.unwrap());
     }
@@ -366,9 +488,8 @@ async fn get_by_exact_id_or_unique_prefix() {
     ));
 }
 
-#[tokio::test]
-async fn list_filters_and_order() {
-    let s = mem().await;
+async fn list_filters_and_order<S: Backend>() {
+    let s = S::fresh().await;
     let plan = [
         ("r1", "daily", "2026-03-01T06:00:00Z"),
         ("r2", "daily", "2026-03-02T06:00:00Z"),
@@ -377,7 +498,7 @@ async fn list_filters_and_order() {
     ];
     for (id, schedule, at) in plan {
         assert!(s.claim(&run(id, schedule, Some(at))).await.unwrap());
-        set_time(&s, "queued_at", id, at).await;
+        s.set_time("queued_at", id, at).await;
     }
     for id in ["r2", "r3"] {
         assert!(s.try_start(id, "d1").await.unwrap());
@@ -424,9 +545,8 @@ async fn list_filters_and_order() {
     assert!(list(f(true, Some("nope"), None, None)).await.is_empty());
 }
 
-#[tokio::test]
-async fn expired_files_and_prune() {
-    let s = mem().await;
+async fn expired_files_and_prune<S: Backend>() {
+    let s = S::fresh().await;
     let file = |name: &str| Generated {
         file: FileInfo {
             name: name.into(),
@@ -455,7 +575,7 @@ async fn expired_files_and_prune() {
         ("nofile", "2026-03-01T00:00:00Z"),
     ] {
         s.finish(id, RunState::Succeeded, None).await.unwrap();
-        set_time(&s, "finished_at", id, at).await;
+        s.set_time("finished_at", id, at).await;
     }
     let cut = t("2026-03-02T00:00:00Z");
     assert_eq!(ids(&s.expired_files(cut).await.unwrap()), ["old"]);
@@ -485,24 +605,20 @@ async fn expired_files_and_prune() {
     let sk = s.get("skip").await.unwrap();
     assert!(sk.deliveries.is_empty());
     assert!(sk.finished_at.is_some());
-    set_time(&s, "finished_at", "skip", "2026-03-01T12:00:00Z").await;
+    s.set_time("finished_at", "skip", "2026-03-01T12:00:00Z")
+        .await;
 
     // Before the cut: old, nofile, skip = 3 (new is after it, live not terminal).
     assert_eq!(s.prune(cut).await.unwrap(), 3);
     assert_eq!(ids(&s.list(&ListFilter::default()).await.unwrap()).len(), 2);
     assert!(matches!(s.get("old").await, Err(StoreError::NoSuchRun(_))));
     // The deliveries went with their runs (FK cascade).
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
-        .fetch_one(s.pool())
-        .await
-        .unwrap();
-    assert_eq!(left, 2);
+    assert_eq!(s.count_deliveries().await, 2);
     assert_eq!(s.prune(cut).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn every_field_round_trips() {
-    let s = mem().await;
+async fn every_field_round_trips<S: Backend>() {
+    let s = S::fresh().await;
     let new = NewRun {
         id: "0190f00d-0000-7000-8000-000000000001".into(),
         schedule: "acme-service-level-daily".into(),
@@ -646,9 +762,8 @@ async fn every_field_round_trips() {
     assert!(got.deliveries.is_empty());
 }
 
-#[tokio::test]
-async fn unknown_runs_are_reported() {
-    let s = mem().await;
+async fn unknown_runs_are_reported<S: Backend>() {
+    let s = S::fresh().await;
     let e = ErrorInfo::new(Code::Internal, "x");
     assert!(matches!(
         s.finish("ghost", RunState::Failed, Some(&e)).await,
@@ -676,9 +791,8 @@ async fn unknown_runs_are_reported() {
     ));
 }
 
-#[tokio::test]
-async fn heartbeat_is_recorded() {
-    let s = mem().await;
+async fn heartbeat_is_recorded<S: Backend>() {
+    let s = S::fresh().await;
     assert_eq!(s.last_heartbeat("d1").await.unwrap(), None);
     let before = Utc::now() - Duration::milliseconds(1);
     s.heartbeat("d1").await.unwrap();
@@ -689,8 +803,147 @@ async fn heartbeat_is_recorded() {
     assert_eq!(s.last_heartbeat("d2").await.unwrap(), None);
 }
 
+async fn try_start_race_between_two_processes_starts_one<S: Backend>() {
+    let (a, b, _dir) = S::pair().await;
+    for i in 0..20 {
+        // Two queued runs of one schedule (no portfolio, so no FIFO between them): process
+        // a starts x while process b starts y; only one may run.
+        let schedule = format!("sched-{i:02}");
+        let (x, y) = (format!("x-{i:02}"), format!("y-{i:02}"));
+        assert!(a.claim(&run(&x, &schedule, None)).await.unwrap());
+        assert!(a.claim(&run(&y, &schedule, None)).await.unwrap());
+        let (sa, sb) = (a.clone(), b.clone());
+        let ta = tokio::spawn(async move { sa.try_start(&x, "pa").await.unwrap() });
+        let tb = tokio::spawn(async move { sb.try_start(&y, "pb").await.unwrap() });
+        let (wa, wb) = (ta.await.unwrap(), tb.await.unwrap());
+        assert!(wa ^ wb, "round {i}: a={wa} b={wb}");
+    }
+    // One running run per schedule: 20.
+    assert_eq!(b.running().await.unwrap().len(), 20);
+}
+
+async fn instances_record_the_configuration_status<S: Backend>() {
+    let s = S::fresh().await;
+    let t0 = t("2026-03-01T06:00:00Z");
+    s.heartbeat("d1").await.unwrap();
+    s.set_config_status("d1", Some(t0), None).await.unwrap();
+    s.set_config_status("d1", None, Some("a.toml:3:1: bad"))
+        .await
+        .unwrap();
+    let all = s.instances(t("2000-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(all.len(), 1);
+    // A rejected reload keeps the load time of the configuration still running.
+    assert_eq!(all[0].config_loaded_at, Some(t0));
+    assert_eq!(all[0].config_error.as_deref(), Some("a.toml:3:1: bad"));
+    assert!(all[0].config_error_at.is_some());
+    // A good reload clears the error.
+    s.set_config_status("d1", Some(t0), None).await.unwrap();
+    let all = s.instances(t("2000-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(all[0].config_error, None);
+    assert_eq!(all[0].config_error_at, None);
+    // Stale processes are not listed.
+    assert!(
+        s.instances(Utc::now() + Duration::hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Two daemons race over one portfolio's queue: each round both try to start both runs at
+/// once (4 calls); exactly one call wins, and it is the head of the queue.
+async fn portfolio_race_between_two_processes_starts_the_head_once<S: Backend>() {
+    let (a, b, _dir) = S::pair().await;
+    for i in 0..20 {
+        // h and n fire together on two schedules of portfolio p-i; FIFO breaks the tie by
+        // id, so h ("h-..") is the head and n ("n-..") must wait for it.
+        let portfolio = format!("p-{i:02}");
+        let fire = "2026-03-02T06:00:00Z";
+        let (h, n) = (format!("h-{i:02}"), format!("n-{i:02}"));
+        let head = in_portfolio(run(&h, &format!("sa-{i:02}"), Some(fire)), &portfolio);
+        let next = in_portfolio(run(&n, &format!("sb-{i:02}"), Some(fire)), &portfolio);
+        assert!(a.claim(&head).await.unwrap());
+        assert!(b.claim(&next).await.unwrap());
+        let mut tasks = Vec::new();
+        for (store, owner) in [(&a, "da"), (&b, "db")] {
+            for id in [&h, &n] {
+                let (store, id) = (store.clone(), id.clone());
+                tasks.push(tokio::spawn(async move {
+                    (
+                        id.clone(),
+                        owner,
+                        store.try_start(&id, owner).await.unwrap(),
+                    )
+                }));
+            }
+        }
+        let mut won = Vec::new();
+        for task in tasks {
+            let (id, owner, started) = task.await.unwrap();
+            if started {
+                won.push((id, owner));
+            }
+        }
+        assert_eq!(won.len(), 1, "round {i}: {won:?}");
+        assert_eq!(won[0].0, h, "round {i}: {won:?}");
+        // The winner finishes; now n is the head and again exactly one daemon starts it.
+        a.finish(&h, RunState::Succeeded, None).await.unwrap();
+        let (sa, sb, n2) = (a.clone(), b.clone(), n.clone());
+        let ta = tokio::spawn(async move { sa.try_start(&n2, "da").await.unwrap() });
+        let tb = tokio::spawn(async move { sb.try_start(&n, "db").await.unwrap() });
+        let (wa, wb) = (ta.await.unwrap(), tb.await.unwrap());
+        assert!(wa ^ wb, "round {i}: a={wa} b={wb}");
+    }
+    // One n-run per round still running: 20.
+    let running = a.running().await.unwrap();
+    assert_eq!(running.len(), 20);
+    assert!(running.iter().all(|r| r.id.starts_with("n-")));
+}
+
+/// Runs each generic test against both backends: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name::<reportd::store::SqliteStore>().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name::<reportd::store::PostgresStore>().await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    claim_twice_second_is_refused,
+    claim_race_between_two_processes_has_one_winner,
+    portfolio_runs_one_at_a_time_fifo,
+    same_schedule_never_runs_twice,
+    reserved_run_starts_only_for_its_owner,
+    not_before_delays_a_retry,
+    backing_off_run_does_not_hold_its_portfolio,
+    requeue_keeps_file_and_deliveries,
+    get_by_exact_id_or_unique_prefix,
+    list_filters_and_order,
+    expired_files_and_prune,
+    every_field_round_trips,
+    unknown_runs_are_reported,
+    heartbeat_is_recorded,
+    try_start_race_between_two_processes_starts_one,
+    instances_record_the_configuration_status,
+    portfolio_race_between_two_processes_starts_the_head_once,
+);
+
 #[tokio::test]
-async fn file_store_survives_reopen() {
+async fn sqlite_file_store_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/sub/reportd.db");
     let first = {
@@ -736,7 +989,7 @@ async fn file_store_survives_reopen() {
 }
 
 #[tokio::test]
-async fn newer_schema_is_refused() {
+async fn sqlite_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reportd.db");
     let s = SqliteStore::open(&path).await.unwrap();
@@ -754,54 +1007,136 @@ async fn newer_schema_is_refused() {
     ));
 }
 
+#[tokio::test]
+async fn postgres_reconnect_keeps_data_and_schema() {
+    let db = pg_database().await;
+    let first = {
+        let s = db.connect().await;
+        assert!(
+            s.claim(&run("keep-1", "daily", Some("2026-03-02T06:00:00Z")))
+                .await
+                .unwrap()
+        );
+        s.heartbeat("d1").await.unwrap();
+        let got = s.get("keep-1").await.unwrap();
+        s.pool().close().await;
+        got
+    };
+    let s = db.connect().await;
+    assert_eq!(
+        s.schema_version().await.unwrap(),
+        reportd::store::postgres::SCHEMA_VERSION
+    );
+    // Both stores number their schema versions alike.
+    assert_eq!(
+        reportd::store::postgres::SCHEMA_VERSION,
+        reportd::store::sqlite::SCHEMA_VERSION
+    );
+    assert_eq!(s.get("keep-1").await.unwrap(), first);
+    assert!(s.last_heartbeat("d1").await.unwrap().is_some());
+    // The claim key survived too.
+    assert!(
+        !s.claim(&run("keep-2", "daily", Some("2026-03-02T06:00:00Z")))
+            .await
+            .unwrap()
+    );
+    // Migrations ran once: versions 1 and 2.
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_version ORDER BY 1")
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(versions, [1, 2]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn try_start_race_between_two_processes_starts_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("reportd.db");
-    let a = SqliteStore::open(&path).await.unwrap();
-    let b = SqliteStore::open(&path).await.unwrap();
-    for i in 0..20 {
-        // Two queued runs of one schedule (no portfolio, so no FIFO between them): process
-        // a starts x while process b starts y; only one may run.
-        let schedule = format!("sched-{i:02}");
-        let (x, y) = (format!("x-{i:02}"), format!("y-{i:02}"));
-        assert!(a.claim(&run(&x, &schedule, None)).await.unwrap());
-        assert!(a.claim(&run(&y, &schedule, None)).await.unwrap());
-        let (sa, sb) = (a.clone(), b.clone());
-        let ta = tokio::spawn(async move { sa.try_start(&x, "pa").await.unwrap() });
-        let tb = tokio::spawn(async move { sb.try_start(&y, "pb").await.unwrap() });
-        let (wa, wb) = (ta.await.unwrap(), tb.await.unwrap());
-        assert!(wa ^ wb, "round {i}: a={wa} b={wb}");
+async fn postgres_daemons_starting_together_migrate_once() {
+    let db = std::sync::Arc::new(pg_database().await);
+    // Four daemons open the empty database at the same moment.
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { db.connect().await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for task in tasks {
+        stores.push(task.await.unwrap());
     }
-    // One running run per schedule: 20.
-    assert_eq!(b.running().await.unwrap().len(), 20);
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_version ORDER BY 1")
+        .fetch_all(stores[0].pool())
+        .await
+        .unwrap();
+    assert_eq!(versions, [1, 2]);
 }
 
 #[tokio::test]
-async fn instances_record_the_configuration_status() {
-    let s = SqliteStore::open_in_memory().await.unwrap();
-    let t0 = t("2026-03-01T06:00:00Z");
-    s.heartbeat("d1").await.unwrap();
-    s.set_config_status("d1", Some(t0), None).await.unwrap();
-    s.set_config_status("d1", None, Some("a.toml:3:1: bad"))
+async fn postgres_newer_schema_is_refused() {
+    let db = pg_database().await;
+    let s = db.connect().await;
+    sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)")
+        .execute(s.pool())
         .await
         .unwrap();
-    let all = s.instances(t("2000-01-01T00:00:00Z")).await.unwrap();
-    assert_eq!(all.len(), 1);
-    // A rejected reload keeps the load time of the configuration still running.
-    assert_eq!(all[0].config_loaded_at, Some(t0));
-    assert_eq!(all[0].config_error.as_deref(), Some("a.toml:3:1: bad"));
-    assert!(all[0].config_error_at.is_some());
-    // A good reload clears the error.
-    s.set_config_status("d1", Some(t0), None).await.unwrap();
-    let all = s.instances(t("2000-01-01T00:00:00Z")).await.unwrap();
-    assert_eq!(all[0].config_error, None);
-    assert_eq!(all[0].config_error_at, None);
-    // Stale processes are not listed.
+    s.pool().close().await;
+    assert!(matches!(
+        PostgresStore::connect(&db.url, Some(&db.password)).await,
+        Err(StoreError::SchemaTooNew {
+            found: 99,
+            supported: reportd::store::postgres::SCHEMA_VERSION
+        })
+    ));
+}
+
+#[tokio::test]
+async fn postgres_store_opens_from_the_plan_with_a_password_file() {
+    let db = pg_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pg.pw");
+    std::fs::write(&pw, format!("{}\n", db.password.expose())).unwrap();
+    let plan = StorePlan::Postgres {
+        url: Secret::new(db.url.clone()),
+        password: Some(SecretSource::File(pw)),
+    };
+    let store = reportd::store::open(&plan).await.unwrap();
+    assert!(matches!(store, StatusStore::Postgres(_)));
     assert!(
-        s.instances(Utc::now() + Duration::hours(1))
+        store
+            .claim(&run("p1", "daily", Some("2026-03-02T06:00:00Z")))
             .await
             .unwrap()
-            .is_empty()
+    );
+    assert_eq!(store.get("p1").await.unwrap().schedule, "daily");
+
+    // The password in the URL works as well.
+    let (user_host, name) = db.url.split_once("@").unwrap();
+    let with_pw = format!("{user_host}:{}@{name}", db.password.expose());
+    let plan = StorePlan::Postgres {
+        url: Secret::new(with_pw),
+        password: None,
+    };
+    let store = reportd::store::open(&plan).await.unwrap();
+    assert!(store.has_active("daily").await.unwrap());
+}
+
+#[tokio::test]
+async fn postgres_wrong_password_fails_without_showing_it() {
+    let db = pg_database().await;
+    let wrong = Secret::new("not-the-password-7f3a");
+    let err = PostgresStore::connect(&db.url, Some(&wrong))
+        .await
+        .map(|_| ())
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("not-the-password-7f3a"), "{text}");
+    assert!(!text.contains(db.password.expose()), "{text}");
+    // Missing password source: the error names the variable, not a value.
+    let plan = StorePlan::Postgres {
+        url: Secret::new(db.url.clone()),
+        password: Some(SecretSource::Env("REPORTD_TEST_UNSET_PG_PASSWORD".into())),
+    };
+    let err = reportd::store::open(&plan).await.map(|_| ()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "store password: environment variable REPORTD_TEST_UNSET_PG_PASSWORD is not set"
     );
 }
