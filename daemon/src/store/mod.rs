@@ -512,6 +512,14 @@ impl Store for StatusStore {
     ) -> StoreResult<()> {
         dispatch!(self.requeue(run_id, not_before, error))
     }
+    async fn postpone(
+        &self,
+        run_id: &str,
+        not_before: DateTime<Utc>,
+        error: &ErrorInfo,
+    ) -> StoreResult<()> {
+        dispatch!(self.postpone(run_id, not_before, error))
+    }
     async fn running(&self) -> StoreResult<Vec<RunRecord>> {
         dispatch!(self.running())
     }

@@ -477,6 +477,28 @@ impl Store for PostgresStore {
         expect_one(result, run_id)
     }
 
+    async fn postpone(
+        &self,
+        run_id: &str,
+        not_before: DateTime<Utc>,
+        error: &ErrorInfo,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "UPDATE runs SET state = 'queued', not_before = $2, \
+                owner = NULL, reserved_for = NULL, started_at = NULL, finished_at = NULL, \
+                error_code = $3, error_message = $4, error_hint = $5 \
+             WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(ms(not_before))
+        .bind(&error.code)
+        .bind(&error.message)
+        .bind(&error.hint)
+        .execute(&self.pool)
+        .await?;
+        expect_one(result, run_id)
+    }
+
     async fn running(&self) -> StoreResult<Vec<RunRecord>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
