@@ -675,7 +675,8 @@ impl<'a> Scanner<'a> {
             if !c.is_ascii_digit() {
                 break;
             }
-            v = v * 10 + i64::from(c - b'0');
+            // Wrapping: more than 18 digits is rejected below, the value then unused.
+            v = v.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));
             self.i += 1;
         }
         let digits = self.i - start;
@@ -1083,5 +1084,272 @@ mod tests {
         assert!(parse_line(b"[]", |_| {}).is_err());
         assert!(parse_line(br#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"sent"}]}}]}]}"#, |_| {}).is_err());
         assert_eq!(parse_line(b"  ", |_| {}).unwrap(), 0);
+    }
+
+    /// Events of a line as comparable text (Debug of each event; `Str` prints the same
+    /// whether borrowed or owned), plus the count or the error.
+    fn full(line: &[u8]) -> (Result<usize, String>, Vec<String>) {
+        let mut ev = Vec::new();
+        let r = parse_line_full(line, |e| ev.push(format!("{e:?}"))).map_err(|e| e.to_string());
+        (r, ev)
+    }
+
+    fn fast(line: &[u8]) -> Option<(usize, Vec<String>)> {
+        let mut ev = Vec::new();
+        parse_line_fast(line, |e| ev.push(format!("{e:?}"))).map(|n| (n, ev))
+    }
+
+    /// The status bodies of samples/whatsapp-webhooks.md §1–4 (CBP sent with conversation,
+    /// PMP delivered, read without pricing, failed with errors), as archived (pretty-printed:
+    /// JSON whitespace includes newlines, both parsers accept them inside one body).
+    const SAMPLES: [&str; 4] = [
+        r#"{
+  "object": "whatsapp_business_account",
+  "entry": [{
+    "id": "102290129340398",
+    "changes": [{
+      "field": "messages",
+      "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"},
+        "statuses": [{
+          "id": "wamid.HBgLMTU1NTAwMDIyMjIVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA",
+          "status": "sent",
+          "timestamp": "1718800000",
+          "recipient_id": "15550002222",
+          "conversation": {
+            "id": "b1a2c3d4e5f60718293a4b5c6d7e8f90",
+            "expiration_timestamp": "1718886400",
+            "origin": {"type": "marketing"}
+          },
+          "pricing": {"billable": true, "pricing_model": "CBP", "category": "marketing"}
+        }]
+      }
+    }]
+  }]
+}"#,
+        r#"{"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"}, "statuses": [{"id": "wamid.HBgLMTU1NTAwMDIyMjIVAgARGBIyQjc4RDFDM0VGMDQ5OEY2AA==", "status": "delivered", "timestamp": "1752000123", "recipient_id": "15550002222", "pricing": {"billable": true, "pricing_model": "PMP", "type": "regular", "category": "utility"}}]}}]}]}"#,
+        r#"{"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+  "messaging_product": "whatsapp",
+  "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"},
+  "statuses": [{"id": "wamid.HBgLMTU1NTAwMDIyMjIVAgARGBIyQjc4RDFDM0VGMDQ5OEY2AA==",
+                "status": "read", "timestamp": "1752000190", "recipient_id": "15550002222"}]
+}}]}]}"#,
+        r#"{"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+  "messaging_product": "whatsapp",
+  "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"},
+  "statuses": [{
+    "id": "wamid.HBgLMTU1NTAwMDMzMzMVAgARGBI3QUExQkIyQ0MzREQ0RUU1AA==",
+    "status": "failed",
+    "timestamp": "1752003600",
+    "recipient_id": "15550003333",
+    "errors": [{
+      "code": 131047,
+      "title": "Re-engagement message",
+      "message": "Re-engagement message",
+      "error_data": {"details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."},
+      "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+    }]
+  }]
+}}]}]}"#,
+    ];
+
+    /// Other status shapes the fast path must take: several statuses and changes and
+    /// entries in one POST, `field` after `value`, integer and null-free variants, nulls in
+    /// optional places, non-ASCII text, unknown keys at every level.
+    const MORE: [&str; 7] = [
+        r#"{"entry":[{"id":"1","time":1752000000,"changes":[{"value":{"metadata":{"phone_number_id":"106","display_phone_number":"1555"},"statuses":[{"id":"w1","status":"sent","timestamp":"1752000001","recipient_id":"55"},{"id":"w2","status":"read","timestamp":1752000002}]},"field":"messages"},{"field":"messages","value":{"statuses":[{"id":"w3","status":"delivered","timestamp":"1752000003","recipient_id":null}]}}]},{"changes":[{"field":"messages","value":{"metadata":null,"statuses":[]}}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"w4","status":"failed","timestamp":"1752000004","errors":[{"code":null,"title":"Falhou: número inválido ✗"},{"code":2,"title":"second"}],"pricing":null,"conversation":null}]}}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"w5","status":"played","timestamp":"1752000005","conversation":{"id":null,"origin":null},"pricing":{"billable":null,"pricing_model":null,"type":"free_entry_point","category":"service","extra":[1,-2,0,true,false,null,{"a":[]}]}}]}}]}],"object":"whatsapp_business_account"}"#,
+        r#"  {"entry":[]}  "#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":null},{"field":"messages"}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"w6","status":"deleted","timestamp":"0","errors":[],"biz_opaque_callback_data":"x"}]}}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"w7","status":"sent","timestamp":"1752000007","conversation":{"origin":{"type":"utility","x":{}}}}]}}]}]}"#,
+    ];
+
+    /// Bodies the fast path must leave to the full parser (valid or not).
+    const FALLBACK: [&str; 17] = [
+        // Inbound message + contacts.
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106"},"contacts":[{"profile":{"name":"Ana"},"wa_id":"55"}],"messages":[{"from":"55","id":"wamid.I","timestamp":"1752000500","type":"text","text":{"body":"hola"}}]}}]}]}"#,
+        // Template / quality / account fields.
+        r#"{"entry":[{"id":"1","time":1752010000,"changes":[{"field":"message_template_status_update","value":{"event":"REJECTED","message_template_name":"t","message_template_language":"es","reason":"X","message_template_category":"UTILITY"}}]}]}"#,
+        r#"{"entry":[{"id":"1","time":1752020000,"changes":[{"field":"phone_number_quality_update","value":{"display_phone_number":"1555","event":"UPGRADE","old_limit":"TIER_1K","current_limit":"TIER_10K"}}]}]}"#,
+        r#"{"entry":[{"id":"1","time":1752030000,"changes":[{"field":"account_update","value":{"phone_number":"1555","event":"ACCOUNT_RESTRICTION","restriction_info":[{"restriction_type":"R"}]}}]}]}"#,
+        // An escape in the wamid (valid: the full parser unescapes it).
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"wamid.A\u003d","status":"sent","timestamp":"1718800000"}]}}]}]}"#,
+        // No timestamp (the full parser rejects the line), null timestamp, signed string.
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"sent"}]}}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"sent","timestamp":null}]}}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"sent","timestamp":" 17"}]}}]}]}"#,
+        // Duplicate known key (serde: duplicate field).
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","id":"y","status":"sent","timestamp":"1"}]}}]}]}"#,
+        // Float error code, over-long number.
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"failed","timestamp":"1","errors":[{"code":1.5}]}]}}]}]}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"sent","timestamp":"1","n":1234567890123456789012}]}}]}]}"#,
+        // More statuses than the fast path holds.
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"a","status":"sent","timestamp":"1"},{"id":"b","status":"sent","timestamp":"1"},{"id":"c","status":"sent","timestamp":"1"},{"id":"d","status":"sent","timestamp":"1"},{"id":"e","status":"sent","timestamp":"1"}]}}]}]}"#,
+        // Trailing comma, trailing garbage, missing entry, wrong type, invalid UTF-8 below.
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"x","status":"sent","timestamp":"1"},]}}]}]}"#,
+        r#"{"entry":[]} x"#,
+        r#"{"object":"whatsapp_business_account"}"#,
+        r#"{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":7,"status":"sent","timestamp":"1"}]}}]}]}"#,
+        "",
+    ];
+
+    /// Generator output: 300 status POSTs of every kind it makes (sent/delivered/read/
+    /// failed, PMP pricing, errors).
+    fn generated() -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let opts = crate::generator::GenOptions {
+            events: 300,
+            start_utc: 1_795_143_600,
+            days: 1,
+            seed: 3,
+        };
+        crate::generator::generate(&opts, &mut out).unwrap();
+        out.split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    fn corpus() -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> = SAMPLES
+            .iter()
+            .chain(&MORE)
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        v.extend(generated());
+        v
+    }
+
+    #[test]
+    fn fast_path_takes_real_shapes_and_agrees_with_full() {
+        let corpus = corpus();
+        // 4 samples + 7 more + 300 generated.
+        assert_eq!(corpus.len(), 311);
+        let mut events = 0;
+        for line in &corpus {
+            let text = String::from_utf8_lossy(line);
+            let (n, ev) = fast(line).unwrap_or_else(|| panic!("fast path declined {text}"));
+            let (r, ev_full) = full(line);
+            assert_eq!(r, Ok(n), "{text}");
+            assert_eq!(ev, ev_full, "{text}");
+            events += n;
+        }
+        // 4 samples (1 each) + MORE (3 + 1 + 1 + 0 + 0 + 1 + 1 = 7) + 300 generated.
+        assert_eq!(events, 311);
+    }
+
+    #[test]
+    fn fast_path_fields_match_the_sample() {
+        let mut got = Vec::new();
+        let n = parse_line_fast(SAMPLES[0].as_bytes(), |e| {
+            if let Event::Status(s) = e {
+                got.push((
+                    s.wamid.to_owned(),
+                    s.status.to_owned(),
+                    s.ts,
+                    s.recipient.to_owned(),
+                    s.line.phone_number_id.to_owned(),
+                    s.line.display.to_owned(),
+                    s.conversation_id.map(str::to_owned),
+                    s.conversation_origin.map(str::to_owned),
+                    s.pricing.map(|p| {
+                        let o = |v: &S<'_>| v.as_deref().map(str::to_owned);
+                        (p.billable, o(&p.pricing_model), o(&p.kind), o(&p.category))
+                    }),
+                ));
+            }
+        });
+        assert_eq!(n, Some(1));
+        let g = &got[0];
+        assert_eq!(
+            g.0,
+            "wamid.HBgLMTU1NTAwMDIyMjIVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA"
+        );
+        assert_eq!((g.1.as_str(), g.2), ("sent", 1_718_800_000));
+        assert_eq!(
+            (g.3.as_str(), g.4.as_str(), g.5.as_str()),
+            ("15550002222", "106540352242922", "15550001111")
+        );
+        assert_eq!(g.6.as_deref(), Some("b1a2c3d4e5f60718293a4b5c6d7e8f90"));
+        assert_eq!(g.7.as_deref(), Some("marketing"));
+        let p = g.8.clone().unwrap();
+        assert_eq!(p.0, Some(true));
+        assert_eq!(p.1.as_deref(), Some("CBP"));
+        assert_eq!(p.2, None);
+        assert_eq!(p.3.as_deref(), Some("marketing"));
+        let mut err = None;
+        parse_line_fast(SAMPLES[3].as_bytes(), |e| {
+            if let Event::Status(s) = e {
+                err = s.error.map(|(c, t)| (c, t.to_owned()));
+            }
+        });
+        assert_eq!(err, Some((131_047, "Re-engagement message".to_owned())));
+    }
+
+    #[test]
+    fn unusual_bodies_fall_back_and_parse_line_equals_full() {
+        let mut bodies: Vec<Vec<u8>> = FALLBACK.iter().map(|s| s.as_bytes().to_vec()).collect();
+        // Invalid UTF-8 inside a string.
+        bodies.push(b"{\"entry\":[{\"changes\":[{\"field\":\"messages\",\"value\":{\"statuses\":[{\"id\":\"\xff\",\"status\":\"sent\",\"timestamp\":\"1\"}]}}]}]}".to_vec());
+        // 17 listed + 1.
+        assert_eq!(bodies.len(), 18);
+        let mut ok = 0;
+        for line in &bodies {
+            let text = String::from_utf8_lossy(line);
+            assert!(fast(line).is_none(), "fast path took {text}");
+            let mut ev = Vec::new();
+            let r = parse_line(line, |e| ev.push(format!("{e:?}"))).map_err(|e| e.to_string());
+            assert_eq!((r.clone(), ev), full(line), "{text}");
+            ok += usize::from(r.is_ok());
+        }
+        // Valid for the full parser: the 4 non-status fields, the escaped wamid, the
+        // " 17" timestamp (trimmed), the over-long ignored number, 5 statuses and the
+        // empty line = 4 + 1 + 1 + 1 + 1 + 1 = 9 (the other 9 are errors).
+        assert_eq!(ok, 9);
+    }
+
+    /// Random byte edits of real bodies: whenever the fast path accepts a mutant, the full
+    /// parser accepts it too with the same events (the fast path may only decline).
+    #[test]
+    fn mutated_bodies_never_disagree() {
+        use rand::{Rng, SeedableRng, rngs::StdRng};
+        let corpus = corpus();
+        let mut rng = StdRng::seed_from_u64(11);
+        let alphabet = b"{}[]:,\"\\ \t\n0123456789-+.eEtruefalsnl\x01\x7f\xc3\xa9\xff";
+        let (mut taken, mut declined) = (0, 0);
+        for _ in 0..30_000 {
+            let mut line = corpus[rng.random_range(0..corpus.len())].clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..line.len());
+                let c = alphabet[rng.random_range(0..alphabet.len())];
+                match rng.random_range(0..4) {
+                    0 => line[i] = c,
+                    1 => line.insert(i, c),
+                    2 => {
+                        line.remove(i);
+                    }
+                    _ => line.truncate(i),
+                }
+                if line.is_empty() {
+                    break;
+                }
+            }
+            match fast(&line) {
+                Some((n, ev)) => {
+                    taken += 1;
+                    let text = String::from_utf8_lossy(&line);
+                    assert_eq!(full(&line), (Ok(n), ev), "{text}");
+                }
+                None => declined += 1,
+            }
+        }
+        // Both sides exercised: many edits land in skipped text and stay valid.
+        assert!(
+            taken > 1000 && declined > 1000,
+            "{taken} taken, {declined} declined"
+        );
     }
 }
