@@ -15,6 +15,7 @@
 //! * [`catalog`] — ids, titles, params, columns.
 
 pub mod catalog;
+pub mod db;
 pub mod reports;
 pub mod settings;
 pub mod states;
