@@ -3,7 +3,9 @@
 //! detected by magic bytes). Every record becomes a flat `column → text` map: JSONL numbers
 //! and booleans are written as text, `null` and empty strings are absent, and a nested object
 //! such as `"fields": {"Deuda": "100"}` is flattened to `fields.Deuda` — the same name a CSV
-//! export uses for that column. Malformed records are counted in [`Malformed`], never fatal.
+//! export uses for that column. Records are streamed to a callback ([`scan_table`]), so a
+//! report keeps only the rows it needs. Malformed records are counted in [`Malformed`],
+//! never fatal.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Read};
