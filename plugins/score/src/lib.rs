@@ -3,18 +3,20 @@
 //! reportd source plugin reading the data of the Score contact-center platform as operators
 //! export it — one CSV or JSONL file per table (companies, campaigns, users, contacts and their
 //! template fields, tickets, typifications, agent state events, ACW logs, forms, Score AI
-//! conclusions; see the README's table model) — and producing the 9 `score.*` reports of
-//! REPORTS.md §6. Reading the same tables from SQLite/PostgreSQL is left for a later session.
+//! conclusions; see the README's table model) or the same tables from Score's PostgreSQL
+//! database (or a SQLite copy) — and producing the 9 `score.*` reports of REPORTS.md §6.
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`] (R-MONTH, one company/campaign, …).
-//! * [`tables`] — one export table → flat records; malformed records counted.
+//! * [`tables`] — one export table → flat records, streamed; malformed records counted.
+//! * [`db`] — one database table → the same flat records, filtered in SQL.
 //! * [`time`] — timestamp parsing, local/UTC conversions.
 //! * [`states`] — the 13 agent events; state intervals clipped and split at midnight.
 //! * [`reports`] — the rows of each report.
 //! * [`catalog`] — ids, titles, params, columns.
 
 pub mod catalog;
+pub mod db;
 pub mod reports;
 pub mod settings;
 pub mod states;

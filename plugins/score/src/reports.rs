@@ -4,16 +4,17 @@
 //! [`crate::catalog`], dynamic ones (contact template fields, form fields) appended in
 //! template/form order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use reportd_plugin_api::{Cancelled, Column, ColumnType, PluginError, Sink, Value, Warning};
 
 use crate::catalog::ReportKind;
-use crate::settings::Job;
+use crate::db::{Cond, DbSource, MARGIN, Query};
+use crate::settings::{Inputs, Job, required_tables};
 use crate::states::{self, EVENTS, StateRecord};
-use crate::tables::{Malformed, Row, read_table};
+use crate::tables::{Malformed, Row, Visit, scan_table};
 use crate::time::{
     day_number, local_dt, local_secs, parse_date, parse_decimal, parse_ts, secs_of_day,
 };
@@ -22,11 +23,61 @@ fn cancelled(_: Cancelled) -> PluginError {
     PluginError::new("CANCELLED", "the host stopped the generation", "")
 }
 
-/// Reads `table` (empty when the source does not configure it).
-fn load(job: &Job, table: &str, bad: &mut Malformed) -> Result<Vec<Row>, PluginError> {
-    match job.table(table) {
-        Some(p) => read_table(p, table, bad),
-        None => Ok(Vec::new()),
+/// Where the tables are read from: the job's export files, or an open database.
+pub enum Source {
+    Files,
+    Db(Box<DbSource>),
+}
+
+impl Source {
+    /// Opens the job's input (connects to the database, if that is the input).
+    pub fn open(job: &Job) -> Result<Self, PluginError> {
+        Ok(match &job.inputs {
+            Inputs::Files(_) => Source::Files,
+            Inputs::Database(d) => Source::Db(Box::new(DbSource::open(d)?)),
+        })
+    }
+
+    /// Whether `table` can be read (configured file; existing database table).
+    fn has(&mut self, job: &Job, table: &'static str) -> Result<bool, PluginError> {
+        match self {
+            Source::Files => Ok(job.table(table).is_some()),
+            Source::Db(d) => d.has(table),
+        }
+    }
+
+    /// Streams the rows of `q.table` to `visit`. Files are read whole and `q`'s filters are
+    /// ignored (`visit` filters exactly in both cases); the database applies them in SQL. A
+    /// table the report needs must exist; an optional one that does not reads as empty.
+    fn scan(
+        &mut self,
+        job: &Job,
+        q: Query,
+        bad: &mut Malformed,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), PluginError> {
+        match self {
+            Source::Files => match job.table(q.table) {
+                Some(p) => scan_table(p, q.table, bad, visit),
+                None => Ok(()),
+            },
+            Source::Db(d) => {
+                if !required_tables(job.report).contains(&q.table) && !d.has(q.table)? {
+                    return Ok(());
+                }
+                d.scan(&q, bad, visit)
+            }
+        }
+    }
+
+    /// Every row of `q` (small tables, or rows already filtered by `q`).
+    fn load(&mut self, job: &Job, q: Query, bad: &mut Malformed) -> Result<Vec<Row>, PluginError> {
+        let mut rows = Vec::new();
+        self.scan(job, q, bad, &mut |r, _| {
+            rows.push(r);
+            Ok(())
+        })?;
+        Ok(rows)
     }
 }
 
@@ -34,18 +85,27 @@ fn load(job: &Job, table: &str, bad: &mut Malformed) -> Result<Vec<Row>, PluginE
 pub fn generate(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError> {
     use ReportKind::*;
     let mut bad = Malformed::default();
+    let src = &mut Source::open(job)?;
     match job.report {
-        PlatformTimeSummary => platform_time_summary(job, sink, &mut bad)?,
-        PlatformTimeDetail => platform_time_detail(job, sink, &mut bad)?,
-        TypificationsByContact | TypificationsByProduct => typifications(job, sink, &mut bad)?,
-        TypificationsByHour => typifications_by_hour(job, sink, &mut bad)?,
-        AcwLogs => acw_logs(job, sink, &mut bad)?,
-        AcwDefaultTypifications => acw_default_typifications(job, sink, &mut bad)?,
-        Forms => forms(job, sink, &mut bad)?,
-        AiUsage => ai_usage(job, sink, &mut bad)?,
+        PlatformTimeSummary => platform_time_summary(job, src, sink, &mut bad)?,
+        PlatformTimeDetail => platform_time_detail(job, src, sink, &mut bad)?,
+        TypificationsByContact | TypificationsByProduct => typifications(job, src, sink, &mut bad)?,
+        TypificationsByHour => typifications_by_hour(job, src, sink, &mut bad)?,
+        AcwLogs => acw_logs(job, src, sink, &mut bad)?,
+        AcwDefaultTypifications => acw_default_typifications(job, src, sink, &mut bad)?,
+        Forms => forms(job, src, sink, &mut bad)?,
+        AiUsage => ai_usage(job, src, sink, &mut bad)?,
     }
     bad.report(sink);
     Ok(())
+}
+
+/// The period filter of a time column (widened in SQL, exact in the reports).
+fn period(job: &Job, column: &'static str) -> [Cond; 2] {
+    [
+        Cond::Ge(column, job.start_utc),
+        Cond::Lt(column, job.end_utc),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -60,9 +120,13 @@ pub struct User {
     pub email: Option<String>,
 }
 
-fn users(job: &Job, bad: &mut Malformed) -> Result<HashMap<String, User>, PluginError> {
+fn users(
+    job: &Job,
+    src: &mut Source,
+    bad: &mut Malformed,
+) -> Result<HashMap<String, User>, PluginError> {
     let mut out = HashMap::new();
-    for r in load(job, "users", bad)? {
+    for r in src.load(job, Query::new("users", vec![]), bad)? {
         let Some(id) = r.get("id") else {
             bad.note("users", r.line, "missing id");
             continue;
@@ -108,10 +172,15 @@ fn truthy(v: Option<&str>) -> bool {
 }
 
 /// Finds the company and campaign of the parameters; checks `R-SCORE-HISTORY`.
-fn scope(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<Scope, PluginError> {
+fn scope(
+    job: &Job,
+    src: &mut Source,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
+) -> Result<Scope, PluginError> {
     let want_co = job.params.company.as_deref().unwrap_or_default();
     let want_ca = job.params.campaign.as_deref().unwrap_or_default();
-    let companies = load(job, "companies", bad)?;
+    let companies = src.load(job, Query::new("companies", vec![]), bad)?;
     let company = companies
         .iter()
         .find(|r| r.get("id") == Some(want_co))
@@ -143,7 +212,7 @@ fn scope(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<Scope, P
             None => bad.note("companies", company.line, "created_at is not a timestamp"),
         }
     }
-    let campaigns = load(job, "campaigns", bad)?;
+    let campaigns = src.load(job, Query::new("campaigns", vec![]), bad)?;
     let of_company: Vec<&Row> = campaigns
         .iter()
         .filter(|r| r.get("company_id") == Some(company_id.as_str()))
@@ -178,41 +247,62 @@ fn scope(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<Scope, P
     Ok(s)
 }
 
-/// Contacts of the campaign by code.
+/// Contacts of the campaign whose code is in `codes`, by code; `referenced` is the SQL
+/// form of "referenced by the report's rows" (so a database never sends every contact).
 fn contacts(
     job: &Job,
+    src: &mut Source,
     scope: &Scope,
+    codes: &HashSet<String>,
+    referenced: Cond,
     bad: &mut Malformed,
 ) -> Result<HashMap<String, Row>, PluginError> {
     let mut out = HashMap::new();
-    for r in load(job, "contacts", bad)? {
+    let q = Query::new(
+        "contacts",
+        vec![
+            Cond::Eq("campaign_id", scope.campaign_id.clone()),
+            referenced,
+        ],
+    );
+    src.scan(job, q, bad, &mut |r, bad| {
         let Some(code) = r.get("code") else {
             bad.note("contacts", r.line, "missing code");
-            continue;
+            return Ok(());
         };
-        if r.get("campaign_id") == Some(scope.campaign_id.as_str()) {
+        if r.get("campaign_id") == Some(scope.campaign_id.as_str()) && codes.contains(code) {
             out.insert(code.to_owned(), r);
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Tickets of the campaign by id.
+/// Tickets of the campaign (any campaign when `campaign` is `None`) whose id is in `ids`, by
+/// id; `referenced` is the SQL form of the same selection.
 fn tickets(
     job: &Job,
-    scope: Option<&Scope>,
+    src: &mut Source,
+    campaign: Option<&str>,
+    ids: &HashSet<String>,
+    referenced: Cond,
     bad: &mut Malformed,
 ) -> Result<HashMap<String, Row>, PluginError> {
     let mut out = HashMap::new();
-    for r in load(job, "tickets", bad)? {
+    let mut conds = vec![referenced];
+    if let Some(c) = campaign {
+        conds.push(Cond::Eq("campaign_id", c.to_owned()));
+    }
+    src.scan(job, Query::new("tickets", conds), bad, &mut |r, bad| {
         let Some(id) = r.get("id") else {
             bad.note("tickets", r.line, "missing id");
-            continue;
+            return Ok(());
         };
-        if scope.is_none_or(|s| r.get("campaign_id") == Some(s.campaign_id.as_str())) {
+        if campaign.is_none_or(|c| r.get("campaign_id") == Some(c)) && ids.contains(id) {
             out.insert(id.to_owned(), r);
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -299,17 +389,80 @@ fn user_allowed(job: &Job, user: Option<&str>) -> bool {
 // ---------------------------------------------------------------------------------------
 // Time in platform (§6.4, §6.5).
 
-/// Per user: state records, from the agent_events table.
+/// Per user: the state records that matter for the period, from the agent_events table —
+/// those starting in the period, and the last one starting before it (the state the agent
+/// was in when the period began). Later records cannot matter: every state is clipped at the
+/// period end. Files are streamed keeping only those; a database sends the period (widened)
+/// and then, per user, its last record before — one indexed `ORDER BY started_at DESC
+/// LIMIT 1` query per user of the `users` table or of the period.
 fn state_records(
     job: &Job,
+    src: &mut Source,
+    users: &HashMap<String, User>,
     bad: &mut Malformed,
 ) -> Result<BTreeMap<String, Vec<StateRecord>>, PluginError> {
-    let mut out: BTreeMap<String, Vec<StateRecord>> = BTreeMap::new();
-    for r in load(job, "agent_events", bad)? {
-        const T: &str = "agent_events";
+    let mut acc = StateAcc::default();
+    let mut conds = period(job, "started_at").to_vec();
+    if let Some(u) = &job.params.user {
+        conds.push(Cond::Eq("user_id", u.clone()));
+    }
+    let q = Query::new(AGENT_EVENTS, conds).order(&["started_at"]);
+    src.scan(job, q, bad, &mut |r, bad| {
+        acc.take(job, r, bad);
+        Ok(())
+    })?;
+    if let Source::Db(db) = src {
+        // The widened period (from start − MARGIN) already holds the last record before the
+        // start of users with one there; the others' is the latest below that bound.
+        let mut who: Vec<String> = match &job.params.user {
+            Some(u) => vec![u.clone()],
+            None => users.keys().chain(acc.inside.keys()).cloned().collect(),
+        };
+        who.sort();
+        who.dedup();
+        who.retain(|u| !acc.before.contains_key(u));
+        for u in who {
+            let q = Query {
+                table: AGENT_EVENTS,
+                conds: vec![
+                    Cond::Eq("user_id", u),
+                    Cond::Below("started_at", job.start_utc),
+                ],
+                order: &["started_at"],
+                desc: true,
+                limit: Some(1),
+            };
+            db.scan(&q, bad, &mut |r, bad| {
+                acc.take(job, r, bad);
+                Ok(())
+            })?;
+        }
+    }
+    let StateAcc { mut inside, before } = acc;
+    for (u, recs) in before {
+        inside.entry(u).or_default().splice(0..0, recs);
+    }
+    Ok(inside)
+}
+
+const AGENT_EVENTS: &str = "agent_events";
+
+/// The agent_events records [`state_records`] keeps.
+#[derive(Default)]
+struct StateAcc {
+    /// Per user: records starting in the period.
+    inside: BTreeMap<String, Vec<StateRecord>>,
+    /// Per user: the records with the latest start before the period (ties all kept).
+    before: BTreeMap<String, Vec<StateRecord>>,
+}
+
+impl StateAcc {
+    /// Checks one record (malformed ones are counted) and keeps it if it matters.
+    fn take(&mut self, job: &Job, r: Row, bad: &mut Malformed) {
+        const T: &str = AGENT_EVENTS;
         let Some(user) = r.get("user_id") else {
             bad.note(T, r.line, "missing user_id");
-            continue;
+            return;
         };
         let Some(event) = r.get("event").and_then(states::event_index) else {
             bad.note(
@@ -317,10 +470,10 @@ fn state_records(
                 r.line,
                 &format!("unknown event {:?}", r.get("event").unwrap_or("")),
             );
-            continue;
+            return;
         };
         let Some(start) = required_ts(&r, "started_at", T, job.tz, bad) else {
-            continue;
+            return;
         };
         let end = match r.get("ended_at") {
             None => None,
@@ -328,27 +481,35 @@ fn state_records(
                 Some(e) if e >= start => Some(e),
                 _ => {
                     bad.note(T, r.line, "ended_at is not a timestamp after started_at");
-                    continue;
+                    return;
                 }
             },
         };
-        if !user_allowed(job, Some(user)) {
-            continue;
+        if !user_allowed(job, Some(user)) || start >= job.end_utc {
+            return;
         }
-        out.entry(user.to_owned())
-            .or_default()
-            .push(StateRecord { event, start, end });
+        let rec = StateRecord { event, start, end };
+        if start >= job.start_utc {
+            self.inside.entry(user.to_owned()).or_default().push(rec);
+        } else {
+            let slot = self.before.entry(user.to_owned()).or_default();
+            match slot.first().map(|x| x.start) {
+                Some(s) if s > start => {}
+                Some(s) if s == start => slot.push(rec),
+                _ => *slot = vec![rec],
+            }
+        }
     }
-    Ok(out)
 }
 
 fn platform_time_detail(
     job: &Job,
+    src: &mut Source,
     sink: &mut dyn Sink,
     bad: &mut Malformed,
 ) -> Result<(), PluginError> {
-    let users = users(job, bad)?;
-    let mut per_user = state_records(job, bad)?;
+    let users = users(job, src, bad)?;
+    let mut per_user = state_records(job, src, &users, bad)?;
     sink.begin(&job.report.columns()).map_err(cancelled)?;
     let none = User::default();
     for (uid, recs) in per_user.iter_mut() {
@@ -399,11 +560,12 @@ fn add_split(
 
 fn platform_time_summary(
     job: &Job,
+    src: &mut Source,
     sink: &mut dyn Sink,
     bad: &mut Malformed,
 ) -> Result<(), PluginError> {
-    let users = users(job, bad)?;
-    let mut per_user = state_records(job, bad)?;
+    let users = users(job, src, bad)?;
+    let mut per_user = state_records(job, src, &users, bad)?;
     let mut acc: BTreeMap<(NaiveDate, String), DayTotals> = BTreeMap::new();
     for (uid, recs) in per_user.iter_mut() {
         for iv in states::intervals(recs, job.start_utc, job.end_utc) {
@@ -411,39 +573,79 @@ fn platform_time_summary(
         }
     }
     // Tipificando / Resolviendo (REPORTS.md §6.4 proposal (b)): typified_at → saved_at of
-    // each typification, assigned_at → resolved_at of each resolved ticket, per user.
-    let have_typ = job.table("typifications").is_some();
-    let have_tickets = job.table("tickets").is_some();
-    let tickets = tickets(job, None, bad)?;
-    if have_typ {
-        for r in load(job, "typifications", bad)? {
-            let user = r.get("user_id").or_else(|| {
-                r.get("ticket_id")
-                    .and_then(|t| tickets.get(t))
-                    .and_then(|t| t.get("user_id"))
-            });
-            let (Some(user), Some(a), Some(b)) = (
-                user,
-                r.get("typified_at").and_then(|s| parse_ts(s, job.tz)),
-                r.get("saved_at").and_then(|s| parse_ts(s, job.tz)),
-            ) else {
-                continue;
-            };
-            if user_allowed(job, Some(user)) && b > a {
-                add_split(job, &mut acc, user, TYPIFYING, a, b);
-            }
+    // each typification, assigned_at → resolved_at of each resolved ticket, per user. A
+    // typification is read when it starts at most a day (+ MARGIN in SQL) before the period.
+    let have_typ = src.has(job, "typifications")?;
+    let have_tickets = src.has(job, "tickets")?;
+    let typ_window = vec![
+        Cond::Ge("typified_at", job.start_utc - MARGIN),
+        Cond::Lt("typified_at", job.end_utc),
+    ];
+    // (user or ticket id for the ticket's user, typified_at, saved_at)
+    let mut spans: Vec<(Option<String>, Option<String>, i64, i64)> = Vec::new();
+    let q = Query::new("typifications", typ_window.clone());
+    src.scan(job, q, bad, &mut |r, _| {
+        if let (Some(a), Some(b)) = (
+            r.get("typified_at").and_then(|s| parse_ts(s, job.tz)),
+            r.get("saved_at").and_then(|s| parse_ts(s, job.tz)),
+        ) && b > a
+            && b > job.start_utc
+            && a < job.end_utc
+        {
+            let user = r.get("user_id").map(str::to_owned);
+            let ticket = r.get("ticket_id").map(str::to_owned);
+            spans.push((user, ticket, a, b));
         }
-    }
-    for t in tickets.values() {
-        let (Some(user), Some(a), Some(b)) = (
-            t.get("user_id"),
+        Ok(())
+    })?;
+    let need: HashSet<String> = spans
+        .iter()
+        .filter(|s| s.0.is_none())
+        .filter_map(|s| s.1.clone())
+        .collect();
+    let mut ticket_user: HashMap<String, String> = HashMap::new();
+    let q = Query::new(
+        "tickets",
+        vec![Cond::Any(vec![
+            Cond::All(vec![
+                Cond::Ge("resolved_at", job.start_utc),
+                Cond::Lt("assigned_at", job.end_utc),
+            ]),
+            Cond::In("id", "typifications", "ticket_id", typ_window),
+        ])],
+    );
+    src.scan(job, q, bad, &mut |t, bad| {
+        let Some(id) = t.get("id") else {
+            bad.note("tickets", t.line, "missing id");
+            return Ok(());
+        };
+        let Some(user) = t.get("user_id") else {
+            return Ok(());
+        };
+        if need.contains(id) {
+            ticket_user.insert(id.to_owned(), user.to_owned());
+        }
+        if let (Some(a), Some(b)) = (
             t.get("assigned_at").and_then(|s| parse_ts(s, job.tz)),
             t.get("resolved_at").and_then(|s| parse_ts(s, job.tz)),
-        ) else {
-            continue;
-        };
-        if user_allowed(job, Some(user)) && b > a {
+        ) && user_allowed(job, Some(user))
+            && b > a
+        {
             add_split(job, &mut acc, user, RESOLVING, a, b);
+        }
+        Ok(())
+    })?;
+    for (user, ticket, a, b) in &spans {
+        let user = user.as_deref().or_else(|| {
+            ticket
+                .as_ref()
+                .and_then(|t| ticket_user.get(t))
+                .map(String::as_str)
+        });
+        if let Some(user) = user
+            && user_allowed(job, Some(user))
+        {
+            add_split(job, &mut acc, user, TYPIFYING, *a, *b);
         }
     }
     sink.meta(
@@ -501,43 +703,106 @@ struct Typ<'a> {
     user: Option<&'a str>,
 }
 
-/// The campaign's typifications in the period (by `typified_at`), in time order.
-fn campaign_typifications<'a>(
+/// The campaign's typifications of the period and their tickets.
+struct CampaignTyps {
+    /// Typifications in the period (by `typified_at`), any campaign for files.
+    rows: Vec<(Row, i64)>,
+    /// The campaign's tickets of those typifications, by id.
+    tickets: HashMap<String, Row>,
+}
+
+const TYPIFICATIONS: &str = "typifications";
+
+/// Reads the campaign's typifications of the period, then their tickets. A database sends
+/// only the period's typifications of the campaign's tickets, and only those tickets.
+fn campaign_typifications(
     job: &Job,
-    rows: &'a [Row],
-    tickets: &'a HashMap<String, Row>,
+    src: &mut Source,
+    scope: &Scope,
     bad: &mut Malformed,
-) -> Vec<Typ<'a>> {
-    const T: &str = "typifications";
-    let mut out = Vec::new();
-    for r in rows {
-        let Some(tid) = r.get("ticket_id") else {
+) -> Result<CampaignTyps, PluginError> {
+    const T: &str = TYPIFICATIONS;
+    let campaign = scope.campaign_id.as_str();
+    let mut rows = Vec::new();
+    let mut conds = period(job, "typified_at").to_vec();
+    conds.push(Cond::In(
+        "ticket_id",
+        "tickets",
+        "id",
+        vec![Cond::Eq("campaign_id", campaign.to_owned())],
+    ));
+    let q = Query::new(T, conds).order(&["typified_at", "id"]);
+    src.scan(job, q, bad, &mut |r, bad| {
+        if r.get("ticket_id").is_none() {
             bad.note(T, r.line, "missing ticket_id");
-            continue;
-        };
-        let Some(at) = required_ts(r, "typified_at", T, job.tz, bad) else {
-            continue;
-        };
-        // Tickets of other campaigns are simply not ours.
-        let Some(ticket) = tickets.get(tid) else {
-            continue;
-        };
-        if !in_period(job, at) {
-            continue;
+            return Ok(());
         }
-        let user = r.get("user_id").or_else(|| ticket.get("user_id"));
-        if !user_allowed(job, user) {
-            continue;
+        let Some(at) = required_ts(&r, "typified_at", T, job.tz, bad) else {
+            return Ok(());
+        };
+        if in_period(job, at) {
+            rows.push((r, at));
         }
-        out.push(Typ {
-            row: r,
-            ticket,
-            at,
-            user,
-        });
+        Ok(())
+    })?;
+    let ids: HashSet<String> = rows
+        .iter()
+        .filter_map(|(r, _)| r.get("ticket_id").map(str::to_owned))
+        .collect();
+    let of_period = Cond::In("id", T, "ticket_id", period(job, "typified_at").to_vec());
+    let tickets = tickets(job, src, Some(campaign), &ids, of_period, bad)?;
+    Ok(CampaignTyps { rows, tickets })
+}
+
+impl CampaignTyps {
+    /// The campaign's typifications (tickets of other campaigns are simply not ours) of the
+    /// report's user, in time order.
+    fn list(&self, job: &Job) -> Vec<Typ<'_>> {
+        let mut out = Vec::new();
+        for (r, at) in &self.rows {
+            let Some(ticket) = r.get("ticket_id").and_then(|t| self.tickets.get(t)) else {
+                continue;
+            };
+            let user = r.get("user_id").or_else(|| ticket.get("user_id"));
+            if !user_allowed(job, user) {
+                continue;
+            }
+            out.push(Typ {
+                row: r,
+                ticket,
+                at: *at,
+                user,
+            });
+        }
+        out.sort_by_key(|t| (t.at, t.row.line));
+        out
     }
-    out.sort_by_key(|t| (t.at, t.row.line));
-    out
+
+    /// The contact codes of the typifications' tickets.
+    fn contact_codes(&self) -> HashSet<String> {
+        self.tickets
+            .values()
+            .filter_map(|t| t.get("contact_code").map(str::to_owned))
+            .collect()
+    }
+}
+
+/// SQL: the contacts of the campaign's tickets typified in the period.
+fn typified_contacts(job: &Job, scope: &Scope) -> Cond {
+    Cond::In(
+        "code",
+        "tickets",
+        "contact_code",
+        vec![
+            Cond::Eq("campaign_id", scope.campaign_id.clone()),
+            Cond::In(
+                "id",
+                TYPIFICATIONS,
+                "ticket_id",
+                period(job, "typified_at").to_vec(),
+            ),
+        ],
+    )
 }
 
 /// A decimal cell of an amount column, counting an unparsable one as malformed.
@@ -561,20 +826,36 @@ fn is_phone_channel(channel: Option<&str>) -> bool {
     })
 }
 
-fn typifications(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+fn typifications(
+    job: &Job,
+    src: &mut Source,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
+) -> Result<(), PluginError> {
     let product = job.report == ReportKind::TypificationsByProduct;
-    let scope = scope(job, sink, bad)?;
-    let users = users(job, bad)?;
-    let contacts = contacts(job, &scope, bad)?;
-    let tickets = tickets(job, Some(&scope), bad)?;
-    let rows = load(job, "typifications", bad)?;
-    let typs = campaign_typifications(job, &rows, &tickets, bad);
+    let scope = scope(job, src, sink, bad)?;
+    let users = users(job, src, bad)?;
+    let ct = campaign_typifications(job, src, &scope, bad)?;
+    let codes = ct.contact_codes();
+    let contacts = contacts(
+        job,
+        src,
+        &scope,
+        &codes,
+        typified_contacts(job, &scope),
+        bad,
+    )?;
+    let typs = ct.list(job);
     let mut columns = job.report.columns();
     // §6.1 only: the campaign's custom contact-template fields, in template order.
     let custom = if product {
         Vec::new()
     } else {
-        let tpl = load(job, "contact_fields", bad)?;
+        let q = Query::new(
+            "contact_fields",
+            vec![Cond::Eq("campaign_id", scope.campaign_id.clone())],
+        );
+        let tpl = src.load(job, q, bad)?;
         ordered_fields(
             &tpl,
             "contact_fields",
@@ -708,14 +989,14 @@ fn cents(m: i64, scale: u32) -> i64 {
 
 fn typifications_by_hour(
     job: &Job,
+    src: &mut Source,
     sink: &mut dyn Sink,
     bad: &mut Malformed,
 ) -> Result<(), PluginError> {
-    let scope = scope(job, sink, bad)?;
-    let users = users(job, bad)?;
-    let tickets = tickets(job, Some(&scope), bad)?;
-    let rows = load(job, "typifications", bad)?;
-    let typs = campaign_typifications(job, &rows, &tickets, bad);
+    let scope = scope(job, src, sink, bad)?;
+    let users = users(job, src, bad)?;
+    let ct = campaign_typifications(job, src, &scope, bad)?;
+    let typs = ct.list(job);
     let (from, to) = (
         job.params.time_from.unwrap_or(0),
         job.params.time_to.unwrap_or(86_400),
@@ -814,13 +1095,14 @@ fn date_time_cells(tz: Tz, at: i64) -> [Value<'static>; 2] {
     [date_value(l.date()), Value::Time(secs_of_day(l.time()))]
 }
 
-fn acw_logs(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+fn acw_logs(
+    job: &Job,
+    src: &mut Source,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
+) -> Result<(), PluginError> {
     const T: &str = "acw_logs";
-    let scope = scope(job, sink, bad)?;
-    let users = users(job, bad)?;
-    let contacts = contacts(job, &scope, bad)?;
-    let tickets = tickets(job, Some(&scope), bad)?;
-    let rows = load(job, T, bad)?;
+    let scope = scope(job, src, sink, bad)?;
     sink.begin(&job.report.columns()).map_err(cancelled)?;
     if !scope.acw_log_enabled {
         // REPORTS.md §6.6 proposal: empty result plus a warning.
@@ -832,26 +1114,51 @@ fn acw_logs(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), P
         });
         return Ok(());
     }
+    let users = users(job, src, bad)?;
+    let campaign = scope.campaign_id.as_str();
+    let mut logs_cond = vec![Cond::Eq("campaign_id", campaign.to_owned())];
+    logs_cond.extend(period(job, "at"));
     let mut sel = Vec::new();
-    for r in &rows {
-        let Some(at) = required_ts(r, "at", T, job.tz, bad) else {
-            continue;
+    let q = Query::new(T, logs_cond.clone()).order(&["at"]);
+    src.scan(job, q, bad, &mut |r, bad| {
+        let Some(at) = required_ts(&r, "at", T, job.tz, bad) else {
+            return Ok(());
         };
-        let Some(campaign) = r.get("campaign_id") else {
+        let Some(c) = r.get("campaign_id") else {
             bad.note(T, r.line, "missing campaign_id");
-            continue;
+            return Ok(());
         };
-        if campaign != scope.campaign_id
-            || !in_period(job, at)
-            || !user_allowed(job, r.get("user_id"))
-        {
-            continue;
+        if c == campaign && in_period(job, at) && user_allowed(job, r.get("user_id")) {
+            sel.push((at, r));
         }
-        sel.push((at, r));
-    }
+        Ok(())
+    })?;
     sel.sort_by_key(|(at, r)| (*at, r.line));
+    let ids: HashSet<String> = sel
+        .iter()
+        .filter_map(|(_, r)| r.get("ticket_id").map(str::to_owned))
+        .collect();
+    let logged_tickets = Cond::In("id", T, "ticket_id", logs_cond.clone());
+    let tickets = tickets(job, src, Some(campaign), &ids, logged_tickets.clone(), bad)?;
+    let codes: HashSet<String> = sel
+        .iter()
+        .filter_map(|(_, r)| {
+            r.get("contact_code").or_else(|| {
+                r.get("ticket_id")
+                    .and_then(|t| tickets.get(t))
+                    .and_then(|t| t.get("contact_code"))
+            })
+        })
+        .map(str::to_owned)
+        .collect();
+    let referenced = Cond::Any(vec![
+        Cond::In("code", T, "contact_code", logs_cond),
+        Cond::In("code", "tickets", "contact_code", vec![logged_tickets]),
+    ]);
+    let contacts = contacts(job, src, &scope, &codes, referenced, bad)?;
     let none = User::default();
-    for (at, r) in sel {
+    for (at, r) in &sel {
+        let (at, r) = (*at, r);
         let ticket = r.get("ticket_id").and_then(|t| tickets.get(t));
         let code = r
             .get("contact_code")
@@ -885,15 +1192,23 @@ fn acw_logs(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), P
 
 fn acw_default_typifications(
     job: &Job,
+    src: &mut Source,
     sink: &mut dyn Sink,
     bad: &mut Malformed,
 ) -> Result<(), PluginError> {
-    let scope = scope(job, sink, bad)?;
-    let users = users(job, bad)?;
-    let contacts = contacts(job, &scope, bad)?;
-    let tickets = tickets(job, Some(&scope), bad)?;
-    let rows = load(job, "typifications", bad)?;
-    let typs = campaign_typifications(job, &rows, &tickets, bad);
+    let scope = scope(job, src, sink, bad)?;
+    let users = users(job, src, bad)?;
+    let ct = campaign_typifications(job, src, &scope, bad)?;
+    let codes = ct.contact_codes();
+    let contacts = contacts(
+        job,
+        src,
+        &scope,
+        &codes,
+        typified_contacts(job, &scope),
+        bad,
+    )?;
+    let typs = ct.list(job);
     sink.begin(&job.report.columns()).map_err(cancelled)?;
     let none = User::default();
     for t in typs.iter().filter(|t| truthy(t.row.get("acw_default"))) {
@@ -921,11 +1236,20 @@ fn acw_default_typifications(
     Ok(())
 }
 
-fn forms(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+fn forms(
+    job: &Job,
+    src: &mut Source,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
+) -> Result<(), PluginError> {
     const T: &str = "form_answers";
-    let scope = scope(job, sink, bad)?;
+    let scope = scope(job, src, sink, bad)?;
     let want = job.params.form.as_deref().unwrap_or_default();
-    let forms = load(job, "forms", bad)?;
+    let q = Query::new(
+        "forms",
+        vec![Cond::Eq("campaign_id", scope.campaign_id.clone())],
+    );
+    let forms = src.load(job, q, bad)?;
     let of_campaign: Vec<&Row> = forms
         .iter()
         .filter(|r| r.get("campaign_id") == Some(scope.campaign_id.as_str()))
@@ -946,31 +1270,41 @@ fn forms(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), Plug
         })?;
     let form_id = form.get("id").unwrap_or(want).to_owned();
     sink.meta("form", form.get("name").unwrap_or(want));
-    let users = users(job, bad)?;
-    let contacts = contacts(job, &scope, bad)?;
-    let field_rows = load(job, "form_fields", bad)?;
+    let users = users(job, src, bad)?;
+    let q = Query::new("form_fields", vec![Cond::Eq("form_id", form_id.clone())]);
+    let field_rows = src.load(job, q, bad)?;
     let fields = ordered_fields(&field_rows, "form_fields", "form_id", &form_id, bad);
     let keys: Vec<String> = fields.iter().map(|n| format!("fields.{n}")).collect();
     let mut columns = job.report.columns();
     columns.extend(fields.iter().map(|n| dynamic_column("form", n)));
-    let answers = load(job, T, bad)?;
+    let mut answers_cond = vec![Cond::Eq("form_id", form_id.clone())];
+    answers_cond.extend(period(job, "at"));
     let mut sel = Vec::new();
-    for r in &answers {
+    let q = Query::new(T, answers_cond.clone()).order(&["at", "id"]);
+    src.scan(job, q, bad, &mut |r, bad| {
         if r.get("form_id") != Some(form_id.as_str()) {
-            continue;
+            return Ok(());
         }
-        let Some(at) = required_ts(r, "at", T, job.tz, bad) else {
-            continue;
+        let Some(at) = required_ts(&r, "at", T, job.tz, bad) else {
+            return Ok(());
         };
         if in_period(job, at) {
             sel.push((at, r));
         }
-    }
+        Ok(())
+    })?;
     sel.sort_by_key(|(at, r)| (*at, r.line));
+    let codes: HashSet<String> = sel
+        .iter()
+        .filter_map(|(_, r)| r.get("contact_code").map(str::to_owned))
+        .collect();
+    let referenced = Cond::In("code", T, "contact_code", answers_cond);
+    let contacts = contacts(job, src, &scope, &codes, referenced, bad)?;
     sink.begin(&columns).map_err(cancelled)?;
     let none = User::default();
     let mut cells = Vec::with_capacity(columns.len());
-    for (at, r) in sel {
+    for (at, r) in &sel {
+        let (at, r) = (*at, r);
         let code = r.get("contact_code");
         let contact = code.and_then(|c| contacts.get(c));
         let u = r
@@ -996,31 +1330,40 @@ fn forms(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), Plug
     Ok(())
 }
 
-fn ai_usage(job: &Job, sink: &mut dyn Sink, bad: &mut Malformed) -> Result<(), PluginError> {
+fn ai_usage(
+    job: &Job,
+    src: &mut Source,
+    sink: &mut dyn Sink,
+    bad: &mut Malformed,
+) -> Result<(), PluginError> {
     const T: &str = "ai_conclusions";
-    let scope = scope(job, sink, bad)?;
-    let users = users(job, bad)?;
-    let rows = load(job, T, bad)?;
-    let mut acc: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
-    for r in &rows {
-        let Some(at) = required_ts(r, "at", T, job.tz, bad) else {
-            continue;
+    let scope = scope(job, src, sink, bad)?;
+    let users = users(job, src, bad)?;
+    let campaign = scope.campaign_id.as_str();
+    let mut conds = vec![Cond::Eq("campaign_id", campaign.to_owned())];
+    conds.extend(period(job, "at"));
+    let mut acc: BTreeMap<(NaiveDate, String), i64> = BTreeMap::new();
+    src.scan(job, Query::new(T, conds), bad, &mut |r, bad| {
+        let Some(at) = required_ts(&r, "at", T, job.tz, bad) else {
+            return Ok(());
         };
-        let (Some(campaign), Some(user)) = (r.get("campaign_id"), r.get("user_id")) else {
+        let (Some(c), Some(user)) = (r.get("campaign_id"), r.get("user_id")) else {
             bad.note(T, r.line, "missing campaign_id or user_id");
-            continue;
+            return Ok(());
         };
-        if campaign == scope.campaign_id && in_period(job, at) {
-            *acc.entry((local_dt(job.tz, at).date(), user)).or_default() += 1;
+        if c == campaign && in_period(job, at) {
+            *acc.entry((local_dt(job.tz, at).date(), user.to_owned()))
+                .or_default() += 1;
         }
-    }
+        Ok(())
+    })?;
     sink.begin(&job.report.columns()).map_err(cancelled)?;
     let none = User::default();
     for ((day, user), n) in &acc {
-        let u = users.get(*user).unwrap_or(&none);
+        let u = users.get(user).unwrap_or(&none);
         sink.row(&[
             date_value(*day),
-            text(u.name.as_deref().or(Some(*user))),
+            text(u.name.as_deref().or(Some(user))),
             text(u.extension.as_deref()),
             text(u.profile.as_deref()),
             Value::Int(*n),

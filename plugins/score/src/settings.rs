@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+use reportd_plugin_api::sql::{Database, Dialect};
 use reportd_plugin_api::{Problem, Request};
 use serde_json::Value as Json;
 
@@ -76,12 +77,45 @@ pub struct Params {
     pub time_to: Option<u32>,
 }
 
+/// Source settings of the database input (README "Reading from the database").
+pub const DB_KEY: &str = "database";
+/// IANA zone of naive database times (default: the report period's zone).
+pub const DB_TIMEZONE_KEY: &str = "database_timezone";
+/// Prefix added to every model table name (`score_` → `score_tickets`).
+pub const DB_PREFIX_KEY: &str = "database_table_prefix";
+/// Per-table names: `{ tickets = "tk_tickets" }` (overrides the prefix).
+pub const DB_TABLES_KEY: &str = "database_tables";
+/// Settings [`Database::from_source`] reads besides `database` itself.
+const DB_PASSWORD_KEYS: [&str; 4] = [
+    "database_password_file",
+    "database_password_env",
+    "database_password_credential",
+    "database_connect_timeout",
+];
+
+/// The database input: where, the zone of its naive times, and each model table's name.
+#[derive(Debug, Clone)]
+pub struct DbInput {
+    pub db: Database,
+    /// `database_timezone`, else the period's zone.
+    pub zone: Tz,
+    /// Model table (`tickets`) → database table name (prefix and overrides applied).
+    pub names: BTreeMap<String, String>,
+}
+
+/// Where the tables come from: export files, or Score's database.
+#[derive(Debug, Clone)]
+pub enum Inputs {
+    /// Table setting → resolved path.
+    Files(BTreeMap<String, PathBuf>),
+    Database(DbInput),
+}
+
 /// A checked request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Job {
     pub report: ReportKind,
-    /// Table setting → resolved path.
-    pub tables: BTreeMap<String, PathBuf>,
+    pub inputs: Inputs,
     pub params: Params,
     pub tz: Tz,
     pub start_utc: i64,
@@ -92,9 +126,12 @@ pub struct Job {
 }
 
 impl Job {
-    /// The path of `table`, if configured.
+    /// The export file of `table`, if configured (never with a database input).
     pub fn table(&self, table: &str) -> Option<&Path> {
-        self.tables.get(table).map(PathBuf::as_path)
+        match &self.inputs {
+            Inputs::Files(t) => t.get(table).map(PathBuf::as_path),
+            Inputs::Database(_) => None,
+        }
     }
 }
 
@@ -173,15 +210,26 @@ impl Job {
             problems.push(Problem::new("period", "the period is empty", ""));
         }
 
-        // Source tables.
+        // Source tables: export files, or the database (not both).
         let mut tables = BTreeMap::new();
+        let mut db_keys = Vec::new();
         for (k, v) in &request.source {
             if k == CONFIG_DIR_KEY {
                 continue;
             }
             let field = format!("source.{k}");
+            if k == DB_KEY
+                || k == DB_TIMEZONE_KEY
+                || k == DB_PREFIX_KEY
+                || k == DB_TABLES_KEY
+                || DB_PASSWORD_KEYS.contains(&k.as_str())
+            {
+                db_keys.push(k.as_str());
+                continue;
+            }
             if !TABLES.iter().any(|(t, _)| t == k) {
-                let names: Vec<&str> = TABLES.iter().map(|t| t.0).collect();
+                let mut names: Vec<&str> = TABLES.iter().map(|t| t.0).collect();
+                names.extend([DB_KEY, DB_TIMEZONE_KEY, DB_PREFIX_KEY, DB_TABLES_KEY]);
                 problems.push(Problem::new(
                     &field,
                     "unknown setting",
@@ -207,6 +255,19 @@ impl Job {
                     "",
                 )),
             }
+        }
+        let db_input = db_input(request, tz, &db_keys, &mut problems);
+        let has_db = request.source.contains_key(DB_KEY);
+        if has_db && !tables.is_empty() {
+            let files: Vec<&str> = tables.keys().map(String::as_str).collect();
+            problems.push(Problem::new(
+                "source.database",
+                format!(
+                    "the source sets both a database and table files ({})",
+                    files.join(", ")
+                ),
+                "read every table from the database (remove the file settings) or from files (remove database)",
+            ));
         }
 
         // Parameters.
@@ -262,7 +323,7 @@ impl Job {
                     ));
                 }
             }
-            for t in required_tables(kind) {
+            for t in required_tables(kind).iter().filter(|_| !has_db) {
                 if !tables.contains_key(*t) {
                     problems.push(Problem::new(
                         &format!("source.{t}"),
@@ -270,7 +331,9 @@ impl Job {
                             "{} reads the {t} table, but the source has no {t} setting",
                             kind.id()
                         ),
-                        format!("{t} = \"exports/{t}.csv\""),
+                        format!(
+                            "{t} = \"exports/{t}.csv\", or read every table from Score's database: database = \"postgres://reportd@HOST/score\""
+                        ),
                     ));
                 }
             }
@@ -313,7 +376,10 @@ impl Job {
             (Some(report), Some(tz), Some((date_from, date_to))) if problems.is_empty() => {
                 Ok(Job {
                     report,
-                    tables,
+                    inputs: match db_input {
+                        Some(d) => Inputs::Database(d),
+                        None => Inputs::Files(tables),
+                    },
                     params,
                     tz,
                     start_utc: start,
@@ -324,5 +390,106 @@ impl Job {
             }
             _ => Err(problems),
         }
+    }
+}
+
+/// Reads the database settings (`None` without `database`; database-only settings without it
+/// are problems).
+fn db_input(
+    request: &Request,
+    period_zone: Option<Tz>,
+    keys: &[&str],
+    problems: &mut Vec<Problem>,
+) -> Option<DbInput> {
+    let src = &request.source;
+    if !src.contains_key(DB_KEY) {
+        for k in keys {
+            problems.push(Problem::new(
+                &format!("source.{k}"),
+                "only used with a database input, and the source has no database setting",
+                "add database = \"postgres://reportd@HOST/score\" (or sqlite:///PATH), or remove it",
+            ));
+        }
+        return None;
+    }
+    let db = match Database::from_source(src, DB_KEY) {
+        Ok(db) => db,
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    if let Some(d) = &db
+        && d.dialect() == Dialect::MySql
+    {
+        problems.push(Problem::new(
+            "source.database",
+            "Score's database is PostgreSQL (or a SQLite copy); MySQL/MariaDB is not supported",
+            "use postgres://USER@HOST/DB or sqlite:///PATH",
+        ));
+    }
+    let mut zone = period_zone;
+    if let Some(v) = src.get(DB_TIMEZONE_KEY) {
+        match v.as_str().and_then(|s| s.trim().parse::<Tz>().ok()) {
+            Some(z) => zone = Some(z),
+            None => {
+                problems.push(Problem::new(
+                    &format!("source.{DB_TIMEZONE_KEY}"),
+                    format!("{v} is not an IANA time zone"),
+                    "the zone of the database's naive timestamps, e.g. \"America/Lima\" (default: the schedule's zone)",
+                ));
+                zone = None;
+            }
+        }
+    }
+    let mut prefix = String::new();
+    if let Some(v) = src.get(DB_PREFIX_KEY) {
+        match v.as_str() {
+            Some(s) => prefix = s.trim().to_owned(),
+            None => problems.push(Problem::new(
+                &format!("source.{DB_PREFIX_KEY}"),
+                format!("expected a string, got {v}"),
+                "e.g. \"score_\"",
+            )),
+        }
+    }
+    let mut names: BTreeMap<String, String> = TABLES
+        .iter()
+        .map(|(t, _)| ((*t).to_owned(), format!("{prefix}{t}")))
+        .collect();
+    if let Some(v) = src.get(DB_TABLES_KEY) {
+        let field = format!("source.{DB_TABLES_KEY}");
+        match v.as_object() {
+            Some(m) => {
+                for (k, name) in m {
+                    let sub = format!("{field}.{k}");
+                    match (names.get_mut(k), name.as_str().map(str::trim)) {
+                        (None, _) => {
+                            let known: Vec<&str> = TABLES.iter().map(|t| t.0).collect();
+                            problems.push(Problem::new(
+                                &sub,
+                                "not a table of the Score model",
+                                format!("tables: {}", known.join(", ")),
+                            ));
+                        }
+                        (Some(slot), Some(n)) if !n.is_empty() => *slot = n.to_owned(),
+                        (Some(_), _) => problems.push(Problem::new(
+                            &sub,
+                            format!("expected a table name, got {name}"),
+                            "e.g. tickets = \"score_tickets\"",
+                        )),
+                    }
+                }
+            }
+            None => problems.push(Problem::new(
+                &field,
+                format!("expected a table of names, got {v}"),
+                "e.g. database_tables = { tickets = \"score_tickets\" }",
+            )),
+        }
+    }
+    match (db, zone) {
+        (Some(db), Some(zone)) => Some(DbInput { db, zone, names }),
+        _ => None,
     }
 }

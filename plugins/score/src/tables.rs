@@ -3,7 +3,9 @@
 //! detected by magic bytes). Every record becomes a flat `column → text` map: JSONL numbers
 //! and booleans are written as text, `null` and empty strings are absent, and a nested object
 //! such as `"fields": {"Deuda": "100"}` is flattened to `fields.Deuda` — the same name a CSV
-//! export uses for that column. Malformed records are counted in [`Malformed`], never fatal.
+//! export uses for that column. Records are streamed to a callback ([`scan_table`]), so a
+//! report keeps only the rows it needs. Malformed records are counted in [`Malformed`],
+//! never fatal.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Read};
@@ -128,8 +130,28 @@ fn flatten(prefix: &str, v: &Json, out: &mut Record) {
     }
 }
 
+/// What a table reader calls with each record: the record and the malformed counter (the
+/// callback may count the record as malformed after its own checks).
+pub type Visit<'a> = dyn FnMut(Row, &mut Malformed) -> Result<(), PluginError> + 'a;
+
 /// Reads every record of `table` at `path`, counting malformed ones in `bad`.
 pub fn read_table(path: &Path, table: &str, bad: &mut Malformed) -> Result<Vec<Row>, PluginError> {
+    let mut rows = Vec::new();
+    scan_table(path, table, bad, &mut |r, _| {
+        rows.push(r);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Streams the records of `table` at `path` to `visit`, one at a time (memory stays flat:
+/// the caller keeps only the records it needs), counting malformed ones in `bad`.
+pub fn scan_table(
+    path: &Path,
+    table: &str,
+    bad: &mut Malformed,
+    visit: &mut Visit<'_>,
+) -> Result<(), PluginError> {
     let format = format_of(path).ok_or_else(|| {
         PluginError::new(
             "SOURCE_UNREADABLE",
@@ -139,9 +161,14 @@ pub fn read_table(path: &Path, table: &str, bad: &mut Malformed) -> Result<Vec<R
     })?;
     let reader = open(path)?;
     match format {
-        Format::Jsonl => read_jsonl(reader, path, table, bad),
-        Format::Csv => read_csv(reader, path, table, bad),
+        Format::Jsonl => read_jsonl(reader, path, table, bad, visit),
+        Format::Csv => read_csv(reader, path, table, bad, visit),
     }
+}
+
+/// Flattens a JSON object into `out`, keys prefixed with `prefix.` (`fields` → `fields.Deuda`).
+pub fn flatten_into(prefix: &str, v: &Json, out: &mut Record) {
+    flatten(prefix, v, out);
 }
 
 fn read_jsonl(
@@ -149,8 +176,8 @@ fn read_jsonl(
     path: &Path,
     table: &str,
     bad: &mut Malformed,
-) -> Result<Vec<Row>, PluginError> {
-    let mut rows = Vec::new();
+    visit: &mut Visit<'_>,
+) -> Result<(), PluginError> {
     let mut buf = Vec::new();
     let mut n = 0u64;
     loop {
@@ -171,13 +198,13 @@ fn read_jsonl(
                 for (k, v) in &m {
                     flatten(k, v, &mut rec);
                 }
-                rows.push(Row { line: n, rec });
+                visit(Row { line: n, rec }, bad)?;
             }
             Ok(_) => bad.note(table, n, "not a JSON object"),
             Err(e) => bad.note(table, n, &format!("invalid JSON: {e}")),
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 fn read_csv(
@@ -185,7 +212,8 @@ fn read_csv(
     path: &Path,
     table: &str,
     bad: &mut Malformed,
-) -> Result<Vec<Row>, PluginError> {
+    visit: &mut Visit<'_>,
+) -> Result<(), PluginError> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -196,7 +224,6 @@ fn read_csv(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
         .collect();
-    let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();
     let mut n = 1u64;
     loop {
@@ -218,13 +245,13 @@ fn read_csv(
                     .filter(|(_, v)| !v.trim().is_empty())
                     .map(|(h, v)| (h.clone(), v.trim().to_owned()))
                     .collect();
-                rows.push(Row { line: n, rec: map });
+                visit(Row { line: n, rec: map }, bad)?;
             }
             Err(e) if e.is_io_error() => return Err(unreadable(path, &e)),
             Err(e) => bad.note(table, n, &format!("invalid CSV: {e}")),
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 #[cfg(test)]

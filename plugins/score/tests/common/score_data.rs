@@ -244,3 +244,50 @@ pub fn fixture_all(dir: &Path) -> Json {
     }
     src
 }
+
+/// Agent events (local Lima times; day 0 = 2026-03-10), and what each contributes inside
+/// the period [03-10 00:00, 03-12 00:00):
+///
+/// | user | event | start | ended_at | effective end | in period |
+/// |---|---|---|---|---|---|
+/// | u1 | Online | 03-09 23:00 | — | 03-10 00:30 (next) | 00:00–00:30 = 1800 |
+/// | u1 | Hablando | 00:30 | 00:50 | 00:45 (next starts: overlap cut) | 900 |
+/// | u1 | ACW | 00:45 | — | 01:00 | 900 |
+/// | u1 | Almuerzo | 01:00 | 01:30 | 01:30 (gap to 23:00 not counted) | 1800 |
+/// | u1 | Online | 23:00 | — | 03-11 01:00 | 3600 on 03-10 + 3600 on 03-11 |
+/// | u1 | Desconectado | 03-11 01:00 | — | 08:00 | 25200 (no summary column) |
+/// | u1 | Online | 03-11 08:00 | — (no logout) | period end 03-12 00:00 | 57600 |
+/// | u2 | Cena | 03-11 22:00 | — | 23:30 | 5400 |
+/// | u2 | Ocupado | 03-11 23:30 | 03-12 00:20 | clipped to 03-12 00:00 | 1800 |
+///
+/// Plus two malformed records (unknown event, missing started_at).
+pub fn events_fixture(dir: &std::path::Path) -> serde_json::Value {
+    let (a, b, c) = (ts(-1, 23, 0), ts(0, 0, 30), ts(0, 0, 50));
+    let (d, e, f) = (ts(0, 0, 45), ts(0, 1, 0), ts(0, 1, 30));
+    let (g, h, i) = (ts(0, 23, 0), ts(1, 1, 0), ts(1, 8, 0));
+    let (j, k, l) = (ts(1, 22, 0), ts(1, 23, 30), ts(2, 0, 20));
+    let lines = [
+        "user_id,event,started_at,ended_at".to_owned(),
+        format!("u1,Online,{a},"),
+        format!("u1,Hablando,{b},{c}"),
+        format!("u1,ACW,{d},"),
+        format!("u1,Almuerzo,{e},{f}"),
+        format!("u1,Online,{g},"),
+        format!("u1,Desconectado,{h},"),
+        format!("u1,Online,{i},"),
+        format!("u2,Ocupado,{k},{l}"),
+        format!("u2,Cena,{j},"),
+        format!("u2,Pausa,{j},"),
+        "u2,Online,,".to_owned(),
+    ];
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    write(dir, "events.csv", &lines);
+    write(
+        dir,
+        "users.jsonl",
+        &[
+            r#"{"id":"u1","name":"Ana","extension":101,"profile":"Agente","email":"ana@example.com"}"#,
+        ],
+    );
+    json!({"config_dir": dir.to_str().unwrap(), "agent_events": "events.csv", "users": "users.jsonl"})
+}
