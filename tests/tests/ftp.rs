@@ -533,6 +533,84 @@ async fn existing_file_is_replaced() {
     }
 }
 
+/// A control-connection proxy in front of the plain vsftpd that behaves like servers which
+/// will not rename onto an existing name (IIS, ProFTPD `AllowOverwrite off`): `RNTO name`
+/// is answered `553` when `name` exists in `dir` on disk, and not passed on. Everything else
+/// — the upload, SIZE, DELE, the second RNFR/RNTO — is the real vsftpd (plain FTP, so the
+/// proxy can read the commands; data connections go straight to vsftpd, since the client
+/// connects to the control connection's address with the port of the EPSV reply). vsftpd
+/// itself cannot refuse this (rename(2) replaces), and its `cmds_denied` refuses RNFR too.
+/// Returns the port and the count of refused RNTOs.
+fn rnto_refusing_proxy(dir: PathBuf) -> (u16, Arc<Mutex<usize>>) {
+    use std::io::{BufRead, BufReader};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let refused = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&refused);
+    let target = self::port(Server::Plain);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(client) = conn else { return };
+            let server = TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (to_client, from_server) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || pipe(from_server, to_client));
+            let (dir, count) = (dir.clone(), Arc::clone(&count));
+            std::thread::spawn(move || {
+                let mut reply = client.try_clone().unwrap();
+                let mut to_server = server;
+                let mut lines = BufReader::new(client);
+                let mut line = String::new();
+                while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    let name = line
+                        .strip_prefix("RNTO ")
+                        .map(|n| n.trim_end_matches(['\r', '\n']));
+                    if let Some(name) = name.filter(|n| dir.join(n).exists()) {
+                        // vsftpd has nothing to say meanwhile (it answered RNFR already).
+                        *count.lock().unwrap() += 1;
+                        reply
+                            .write_all(
+                                format!("553 {name}: file exists, not replaced.\r\n").as_bytes(),
+                            )
+                            .unwrap();
+                    } else if to_server.write_all(line.as_bytes()).is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+                let _ = to_server.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, refused)
+}
+
+#[tokio::test]
+async fn rename_onto_existing_refused_then_dele_and_rename() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut p = plan(Server::Plain, "noreplace");
+    let dir = p.dir.clone().unwrap();
+    let (port, refused) = rnto_refusing_proxy(upload_dir().join(&dir));
+    p.port = port;
+    let d = dest(&p);
+    // First delivery: nothing to replace, the RNTO goes through.
+    d.deliver(&outgoing(tmp.path(), "r.csv", b"old old old\n"))
+        .await
+        .unwrap();
+    assert_eq!(*refused.lock().unwrap(), 0);
+    assert_eq!(remote_file(&dir, "r.csv"), b"old old old\n");
+    // Second: RNTO r.csv refused (1), so DELE r.csv and RNFR/RNTO again, which passes.
+    let receipt = d
+        .deliver(&outgoing(tmp.path(), "r.csv", b"new\n"))
+        .await
+        .unwrap();
+    assert_eq!(*refused.lock().unwrap(), 1);
+    assert_eq!(receipt.bytes, 4);
+    assert_eq!(remote_file(&dir, "r.csv"), b"new\n");
+    // No .part left behind, nothing else.
+    assert_eq!(remote_names(&dir), vec!["r.csv".to_owned()]);
+}
+
 #[tokio::test]
 async fn done_marker_follows_the_file() {
     let tmp = tempfile::tempdir().unwrap();

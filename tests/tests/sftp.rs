@@ -265,6 +265,42 @@ async fn pinned_fingerprint() {
 }
 
 #[tokio::test]
+async fn pinned_fingerprint_of_the_ecdsa_or_rsa_key() {
+    // The server presents its ed25519 key first; a pin of its ECDSA or RSA key must still
+    // be found (one more handshake per other key type, as OpenSSH does).
+    let env = env();
+    let dir = remote_dir(&env, "pinned-other-types");
+    let mut plan = base(&env, &dir);
+    for (var_name, alg) in [
+        ("SSH_HOSTKEY_ECDSA_SHA256", "ecdsa-sha2-nistp256"),
+        // The key's type, not the signature algorithm negotiated (rsa-sha2-512).
+        ("SSH_HOSTKEY_RSA_SHA256", "ssh-rsa"),
+    ] {
+        let fp = var(&env, var_name);
+        plan.host_key = HostKeyCheck::Fingerprint(fp.clone());
+        let msg = dest(plan.clone()).check().await.unwrap();
+        // check() names the accepted key: `algorithm SHA256:...`.
+        assert!(msg.contains(&format!("{alg} {fp}")), "{msg}");
+    }
+    plan.host_key = HostKeyCheck::Fingerprint(var(&env, "SSH_HOSTKEY_RSA_SHA256"));
+    upload_and_verify(plan.clone(), &dir).await;
+
+    // A pin of no key of this server: refused, naming all three keys it has.
+    plan.host_key =
+        HostKeyCheck::Fingerprint("SHA256:oShAurKIHWyY+Dql7TzgKPUcwJguuDfzGbccTEpTZfE".into());
+    let e = dest(plan).check().await.unwrap_err();
+    assert_permanent(&e, Code::SftpHostKeyMismatch);
+    for key in [
+        "SSH_HOSTKEY_SHA256",
+        "SSH_HOSTKEY_ECDSA_SHA256",
+        "SSH_HOSTKEY_RSA_SHA256",
+    ] {
+        assert!(e.message.contains(&var(&env, key)), "{key}: {e}");
+    }
+    assert!(e.message.contains("man-in-the-middle"), "{e}");
+}
+
+#[tokio::test]
 async fn wrong_password_is_permanent_auth_failure() {
     let env = env();
     let dir = remote_dir(&env, "wrong-password");

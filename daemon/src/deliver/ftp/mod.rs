@@ -14,8 +14,10 @@
 //!   default `require_ssl_reuse=YES` answers 522 otherwise;
 //! - implicit TLS needs an explicit `PBSZ 0` + `PROT P` (suppaftp sends them only for
 //!   explicit TLS), or vsftpd refuses unencrypted data connections;
-//! - uploads go through `put_with_stream` in 64 KiB `write_all`s then `finish()`
-//!   (`put_file`'s 8 KiB writes make one small TLS record each: 0.7x curl).
+//! - uploads go through `put_with_stream` in 256 KiB `write_all`s, each flushed, then
+//!   `finish()` (`put_file`'s 8 KiB writes make one small TLS record each: 0.7x curl); the
+//!   data connection's rustls buffer limit is raised so each chunk becomes full 16 KiB TLS
+//!   records (see [`TLS_BUFFER_LIMIT`]).
 
 mod connector;
 mod errors;
@@ -44,7 +46,12 @@ use connector::Connector;
 use errors::{Step, TlsFailureSlot};
 
 /// Size of each write to the data connection (see the module doc).
-const WRITE_CHUNK: usize = 64 * 1024;
+const WRITE_CHUNK: usize = 256 * 1024;
+/// Most TLS bytes rustls may hold for a data connection (its default is 64 KiB). rustls
+/// accepts only as much plaintext as fits under the limit, so with the default and a full
+/// socket most writes were cut into a few full records and one short one; above
+/// `WRITE_CHUNK`, and with each chunk flushed, every record but a file's last is 16 KiB.
+const TLS_BUFFER_LIMIT: usize = 2 * WRITE_CHUNK;
 /// Size of each read from the outbox file (fewer trips to tokio's blocking pool).
 const READ_CHUNK: usize = 1024 * 1024;
 /// How long cleanup (`DELE` of a `.part`, `QUIT`) may take after the real work.
@@ -352,12 +359,17 @@ impl Ctx<'_> {
 trait Transport: TokioTlsStream + Sized + Send + Sync + 'static {
     /// The TLS state of a data connection (`None`: not TLS).
     fn tls_info(data: &mut AsyncDataStream<Self>) -> Option<DataTls>;
+
+    /// Prepares an upload data connection for bulk writes.
+    fn tune_upload(data: &mut AsyncDataStream<Self>);
 }
 
 /// The TLS state of a data connection.
 #[derive(Debug, Clone, Copy)]
 struct DataTls {
     version: rustls::ProtocolVersion,
+    /// The negotiated cipher suite (named by `check`).
+    suite: Option<rustls::CipherSuite>,
     /// Whether it resumed the control connection's session (vsftpd's `require_ssl_reuse`).
     resumed: bool,
 }
@@ -366,6 +378,8 @@ impl Transport for AsyncNoTlsStream {
     fn tls_info(_: &mut AsyncDataStream<Self>) -> Option<DataTls> {
         None
     }
+
+    fn tune_upload(_: &mut AsyncDataStream<Self>) {}
 }
 
 impl Transport for AsyncRustlsStream {
@@ -375,10 +389,20 @@ impl Transport for AsyncRustlsStream {
                 let conn = tls.mut_ref().get_ref().1;
                 Some(DataTls {
                     version: conn.protocol_version()?,
+                    suite: conn.negotiated_cipher_suite().map(|s| s.suite()),
                     resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
                 })
             }
             AsyncDataStream::Tcp(_) => None,
+        }
+    }
+
+    fn tune_upload(data: &mut AsyncDataStream<Self>) {
+        if let AsyncDataStream::Ssl(tls) = data {
+            tls.mut_ref()
+                .get_mut()
+                .1
+                .set_buffer_limit(Some(TLS_BUFFER_LIMIT));
         }
     }
 }
@@ -523,10 +547,15 @@ impl<'a, T: Transport> Session<'a, T> {
             )
             .await?;
         let data = match T::tls_info(stream.get_mut()) {
-            Some(info) if info.resumed => format!("{:?}, TLS session resumed", info.version),
+            Some(info) if info.resumed => format!(
+                "{:?}, TLS session resumed, {}",
+                info.version,
+                suite_name(info.suite)
+            ),
             Some(info) => format!(
-                "{:?}, TLS session NOT resumed (servers requiring reuse will refuse uploads)",
-                info.version
+                "{:?}, TLS session NOT resumed (servers requiring reuse will refuse uploads), {}",
+                info.version,
+                suite_name(info.suite)
             ),
             None => "not encrypted".to_owned(),
         };
@@ -634,6 +663,7 @@ impl<'a, T: Transport> Session<'a, T> {
             )
             .await?;
         let tls = T::tls_info(stream.get_mut());
+        T::tune_upload(stream.get_mut());
         tracing::debug!(file = %name, tls = ?tls, "data connection open");
         let resumed = tls.map(|t| t.resumed);
         // Double buffering: the next chunk is read on a blocking thread while this one is
@@ -662,8 +692,13 @@ impl<'a, T: Transport> Session<'a, T> {
             }
             pending = super::read_chunk(src, std::mem::take(&mut spare), READ_CHUNK);
             for chunk in buf[..n].chunks(WRITE_CHUNK) {
-                match tokio::time::timeout(self.plan().idle_timeout, stream.write_all(chunk)).await
-                {
+                // After the flush rustls holds nothing, so the next chunk is taken whole and
+                // cut into full 16 KiB records (see TLS_BUFFER_LIMIT).
+                let write = async {
+                    stream.write_all(chunk).await?;
+                    stream.flush().await
+                };
+                match tokio::time::timeout(self.plan().idle_timeout, write).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => return Err(self.data_error(&what, &e, resumed)),
                     Err(_) => {
@@ -840,6 +875,10 @@ fn fall_back_to_pasv<T: Transport>(
 fn epsv_unknown(r: &suppaftp::types::Response) -> bool {
     let code = errors::reply_code(r);
     (500..600).contains(&code) && code != 530
+}
+
+fn suite_name(suite: Option<rustls::CipherSuite>) -> String {
+    suite.map_or_else(|| "cipher suite unknown".to_owned(), |s| format!("{s:?}"))
 }
 
 fn session_reuse_error(what: &str, detail: &str) -> DeliveryError {

@@ -219,6 +219,31 @@ impl KnownHostsCheck {
     }
 }
 
+/// Whether two host-key algorithms use the same kind of key (RSA's signature hashes are one
+/// key; each ECDSA curve is its own).
+pub fn same_key_type(a: &Algorithm, b: &Algorithm) -> bool {
+    match (a, b) {
+        (Algorithm::Rsa { .. }, Algorithm::Rsa { .. }) => true,
+        _ => a == b,
+    }
+}
+
+/// `offered` grouped by key type, in order: each group is what to offer to make the server
+/// present that one key (all RSA signature hashes together).
+pub fn key_families(offered: &[Algorithm]) -> Vec<Vec<Algorithm>> {
+    let mut families: Vec<Vec<Algorithm>> = Vec::new();
+    for a in offered {
+        match families
+            .iter_mut()
+            .find(|f| f.first().is_some_and(|b| same_key_type(a, b)))
+        {
+            Some(f) => f.push(a.clone()),
+            None => families.push(vec![a.clone()]),
+        }
+    }
+    families
+}
+
 /// A host-key policy ready for one connection.
 #[derive(Debug, Clone)]
 pub enum HostKeyPolicy {
@@ -371,6 +396,30 @@ mod tests {
         // An unparsable RSA line is skipped: order unchanged.
         let none = KnownHostsCheck::from_text(&format!("h {rsa}\n"), "kh", "h", 22);
         assert_eq!(none.preferred_algorithms(&default), default);
+    }
+
+    #[test]
+    fn key_families_group_rsa_hashes() {
+        let default = russh::Preferred::DEFAULT.key.to_vec();
+        let families = key_families(&default);
+        // ed25519, three ECDSA curves, and RSA with its three signature hashes (sha512,
+        // sha256, sha1): 1 + 3 + 1 = 5 families holding all 7 algorithms.
+        assert_eq!(families.len(), 5);
+        assert_eq!(families.iter().map(Vec::len).sum::<usize>(), default.len());
+        assert_eq!(families[0], vec![Algorithm::Ed25519]);
+        assert_eq!(families[4].len(), 3);
+        assert!(
+            families[4]
+                .iter()
+                .all(|a| matches!(a, Algorithm::Rsa { .. }))
+        );
+        assert!(same_key_type(
+            &Algorithm::Rsa { hash: None },
+            &Algorithm::Rsa {
+                hash: Some(HashAlg::Sha256)
+            }
+        ));
+        assert!(!same_key_type(&Algorithm::Ed25519, &key(B).algorithm()));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use russh::client::{self, Handle};
-use russh::keys::ssh_key::HashAlg;
+use russh::keys::ssh_key::{Algorithm, HashAlg, PublicKey};
 use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::error::Error as SftpError;
 use russh_sftp::client::{RawSftpSession, SftpSession};
@@ -123,6 +123,8 @@ struct Client {
     policy: Arc<HostKeyPolicy>,
     refusal: Arc<Mutex<Option<DeliveryError>>>,
     accepted: Arc<Mutex<Option<String>>>,
+    /// The key the server presented (accepted or not), for the pinned-fingerprint retries.
+    presented: Arc<Mutex<Option<PublicKey>>>,
 }
 
 impl client::Handler for Client {
@@ -133,10 +135,14 @@ impl client::Handler for Client {
         server_public_key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
         let verdict = match server_public_key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => self
-                .policy
-                .verify(key)
-                .map(|()| format!("{} {}", key.algorithm(), key.fingerprint(HashAlg::Sha256))),
+            PublicKeyOrCertificate::PublicKey { key, .. } => {
+                if let Ok(mut slot) = self.presented.lock() {
+                    *slot = Some(key.clone());
+                }
+                self.policy
+                    .verify(key)
+                    .map(|()| format!("{} {}", key.algorithm(), key.fingerprint(HashAlg::Sha256)))
+            }
             // Never requested (no certificate algorithms are offered).
             PublicKeyOrCertificate::Certificate(_) => Err(DeliveryError::new(
                 Code::SftpProtocol,
@@ -189,24 +195,12 @@ impl<'p> Connection<'p> {
             None => None,
         };
         let policy = Arc::new(HostKeyPolicy::load(&plan.host_key, &plan.host, plan.port)?);
-        let config = Arc::new(client_config(plan, &policy));
-        let refusal = Arc::new(Mutex::new(None));
-        let accepted = Arc::new(Mutex::new(None));
-        let handler = Client {
-            policy,
-            refusal: refusal.clone(),
-            accepted: accepted.clone(),
-        };
-
         let login = async {
-            let tcp = tcp_connect(&plan.host, plan.port).await?;
-            let mut handle = client::connect_stream(config, tcp, handler)
-                .await
-                .map_err(|e| handshake_error(plan, e, &refusal))?;
+            let (mut handle, host_key) = handshake_verified(plan, &policy).await?;
             authenticate(&mut handle, plan, key, password).await?;
-            Ok::<_, DeliveryError>(handle)
+            Ok::<_, DeliveryError>((handle, host_key))
         };
-        let handle = match tokio::time::timeout(plan.connect_timeout, login).await {
+        let (handle, host_key) = match tokio::time::timeout(plan.connect_timeout, login).await {
             Ok(r) => r?,
             Err(_) => {
                 return Err(DeliveryError::new(
@@ -219,11 +213,6 @@ impl<'p> Connection<'p> {
                 ));
             }
         };
-        let host_key = accepted
-            .lock()
-            .ok()
-            .and_then(|s| s.clone())
-            .unwrap_or_default();
 
         // Both channels at once: the second costs no extra round trips.
         let (sftp, rename) = with_idle(plan.idle_timeout, "opening the sftp session", async {
@@ -639,6 +628,124 @@ async fn load_key(path: &Path, passphrase: Option<Secret>) -> Result<PrivateKey,
             format!("cannot use private_key {}: {detail}", path.display()),
         )
     })
+}
+
+/// How one SSH handshake ended.
+enum Handshake {
+    /// The host key was accepted: the handle and `algorithm SHA256:...` of the key.
+    Accepted(Handle<Client>, String),
+    /// The handshake failed; `presented` is the host key the server showed, if it got that
+    /// far, and `no_common_key` says the server has none of the offered host-key types.
+    Failed {
+        error: DeliveryError,
+        presented: Option<PublicKey>,
+        no_common_key: bool,
+    },
+}
+
+/// One TCP connection and SSH handshake offering the host-key algorithms `keys` (`None`:
+/// the policy's order).
+async fn handshake(
+    plan: &SftpPlan,
+    policy: &Arc<HostKeyPolicy>,
+    keys: Option<Vec<Algorithm>>,
+) -> Result<Handshake, DeliveryError> {
+    let mut config = client_config(plan, policy);
+    if let Some(keys) = keys {
+        config.preferred.key = Cow::Owned(keys);
+    }
+    let refusal = Arc::new(Mutex::new(None));
+    let accepted = Arc::new(Mutex::new(None));
+    let presented = Arc::new(Mutex::new(None));
+    let handler = Client {
+        policy: Arc::clone(policy),
+        refusal: Arc::clone(&refusal),
+        accepted: Arc::clone(&accepted),
+        presented: Arc::clone(&presented),
+    };
+    let tcp = tcp_connect(&plan.host, plan.port).await?;
+    match client::connect_stream(Arc::new(config), tcp, handler).await {
+        Ok(handle) => {
+            let desc = accepted
+                .lock()
+                .ok()
+                .and_then(|s| s.clone())
+                .unwrap_or_default();
+            Ok(Handshake::Accepted(handle, desc))
+        }
+        Err(e) => {
+            let no_common_key = matches!(
+                &e,
+                russh::Error::NoCommonAlgo {
+                    kind: russh::AlgorithmKind::Key,
+                    ..
+                }
+            );
+            let presented = presented.lock().ok().and_then(|mut s| s.take());
+            Ok(Handshake::Failed {
+                error: handshake_error(plan, e, &refusal),
+                presented,
+                no_common_key,
+            })
+        }
+    }
+}
+
+/// The SSH handshake with the host key verified. A pinned fingerprint that does not match
+/// the key the server presents first is tried against the server's other host keys, as
+/// OpenSSH does with its known keys: one more handshake per other key type, offering only
+/// that type (a server typically has ed25519, ECDSA and RSA keys, and russh prefers
+/// ed25519). If none matches, the error is the mismatch, listing every key seen.
+async fn handshake_verified(
+    plan: &SftpPlan,
+    policy: &Arc<HostKeyPolicy>,
+) -> Result<(Handle<Client>, String), DeliveryError> {
+    let (first, presented) = match handshake(plan, policy, None).await? {
+        Handshake::Accepted(handle, desc) => return Ok((handle, desc)),
+        Handshake::Failed {
+            error, presented, ..
+        } => (error, presented),
+    };
+    let HostKeyPolicy::Fingerprint { name, fingerprint } = policy.as_ref() else {
+        return Err(first);
+    };
+    let Some(presented) = presented.filter(|_| first.code == Code::SftpHostKeyMismatch) else {
+        return Err(first);
+    };
+    let describe = |k: &PublicKey| format!("{} {}", k.algorithm(), k.fingerprint(HashAlg::Sha256));
+    let mut seen = vec![describe(&presented)];
+    let offered = client_config(plan, policy).preferred.key.into_owned();
+    for family in hostkey::key_families(&offered) {
+        if family
+            .iter()
+            .any(|a| hostkey::same_key_type(a, &presented.algorithm()))
+        {
+            continue;
+        }
+        match handshake(plan, policy, Some(family)).await? {
+            Handshake::Accepted(handle, desc) => {
+                tracing::debug!(host = %name, key = %desc, "pinned fingerprint matched another host key of the server");
+                return Ok((handle, desc));
+            }
+            Handshake::Failed {
+                no_common_key: true,
+                ..
+            } => {}
+            Handshake::Failed {
+                error,
+                presented: Some(key),
+                ..
+            } if error.code == Code::SftpHostKeyMismatch => seen.push(describe(&key)),
+            Handshake::Failed { error, .. } => return Err(error),
+        }
+    }
+    Err(DeliveryError::new(
+        Code::SftpHostKeyMismatch,
+        format!(
+            "HOST KEY MISMATCH for {name}: host_key_fingerprint is {fingerprint}, but the server's host keys are {} — possible man-in-the-middle attack",
+            seen.join(", ")
+        ),
+    ))
 }
 
 fn client_config(plan: &SftpPlan, policy: &HostKeyPolicy) -> client::Config {
