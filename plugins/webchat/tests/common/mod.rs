@@ -82,3 +82,8 @@ pub fn source(dir: &Path) -> Json {
 pub fn nov_run(dir: &Path, report: &str, params: Json) -> Collect {
     run(&request(report, source(dir), params, NOV1, DEC1)).unwrap()
 }
+
+pub mod fixtures;
+pub mod tables;
+
+pub use fixtures::*;
