@@ -145,10 +145,20 @@ fn status_of(cw: i64, panel: bool, first_contact: bool) -> Result<Option<Status>
 
 impl Chatwoot {
     /// Checks that Chatwoot's tables are there and which optional columns they have.
-    pub fn open(mut conn: Connection, zone: Tz, account_id: Option<i64>) -> Result<Self, PluginError> {
+    pub fn open(
+        mut conn: Connection,
+        zone: Tz,
+        account_id: Option<i64>,
+    ) -> Result<Self, PluginError> {
         for (t, need) in [
-            ("conversations", &["id", "status", "created_at", "inbox_id"][..]),
-            ("messages", &["conversation_id", "message_type", "created_at"][..]),
+            (
+                "conversations",
+                &["id", "status", "created_at", "inbox_id"][..],
+            ),
+            (
+                "messages",
+                &["conversation_id", "message_type", "created_at"][..],
+            ),
             ("inboxes", &["id", "name"][..]),
             ("csat_survey_responses", &["conversation_id", "rating"][..]),
             ("users", &["id", "name"][..]),
@@ -273,7 +283,11 @@ impl Chatwoot {
                     private: r.bool(4).map_err(cell_err)?.unwrap_or(false),
                     sender_type: text(r, 5)?,
                     user_name: text(r, 6)?,
-                    content: r.text(7).map_err(cell_err)?.unwrap_or_default().into_owned(),
+                    content: r
+                        .text(7)
+                        .map_err(cell_err)?
+                        .unwrap_or_default()
+                        .into_owned(),
                 })
             })();
             match res {
@@ -468,10 +482,7 @@ impl Chatwoot {
             let res = (|| -> Result<Survey, String> {
                 let mut o = Map::new();
                 o.insert("session".into(), json!(text(r, 0)?));
-                o.insert(
-                    "at".into(),
-                    json!(ms(r, 2, zone)?.ok_or("no created_at")?),
-                );
+                o.insert("at".into(), json!(ms(r, 2, zone)?.ok_or("no created_at")?));
                 o.insert(
                     "csat".into(),
                     json!(r.int(3).map_err(cell_err)?.ok_or("no rating")?),
@@ -508,10 +519,8 @@ fn session_of(c: Conv) -> Result<Session, String> {
     // A bot conversation reached the panel when an agent wrote, it was assigned, or it is
     // waiting in the inbox (open/snoozed); a conversation without a bot is in the inbox
     // from its creation unless it is still pending (bot-handled).
-    let handed = first_contact.is_some()
-        || c.assignee.is_some()
-        || c.status == OPEN
-        || c.status == SNOOZED;
+    let handed =
+        first_contact.is_some() || c.assignee.is_some() || c.status == OPEN || c.status == SNOOZED;
     let panel_at = if !has_bot {
         (c.status != PENDING).then_some(c.created_at)
     } else if handed {
@@ -524,7 +533,8 @@ fn session_of(c: Conv) -> Result<Session, String> {
     } else {
         None
     };
-    let ended_at = (c.status == RESOLVED).then(|| s.last_any.or(c.updated_at).unwrap_or(c.created_at));
+    let ended_at =
+        (c.status == RESOLVED).then(|| s.last_any.or(c.updated_at).unwrap_or(c.created_at));
     let status = status_of(c.status, panel_at.is_some(), first_contact.is_some())?;
     let mut agents = s.agents.clone();
     if let Some(a) = &c.assignee
@@ -555,10 +565,7 @@ fn session_of(c: Conv) -> Result<Session, String> {
     o.insert("department".into(), json!(c.team));
     o.insert("started_at".into(), json!(c.created_at));
     o.insert("ended_at".into(), ms_json(ended_at));
-    o.insert(
-        "status".into(),
-        json!(status.map(|s| s.label())),
-    );
+    o.insert("status".into(), json!(status.map(|s| s.label())));
     o.insert("panel_at".into(), ms_json(panel_at));
     o.insert("first_contact_at".into(), ms_json(first_contact));
     o.insert("agents".into(), json!(agents));
@@ -585,7 +592,10 @@ mod tests {
         assert_eq!(status_of(OPEN, true, false), Ok(Some(Status::Waiting)));
         assert_eq!(status_of(SNOOZED, true, true), Ok(Some(Status::Started)));
         assert_eq!(status_of(RESOLVED, true, true), Ok(Some(Status::Concluded)));
-        assert_eq!(status_of(RESOLVED, true, false), Ok(Some(Status::Cancelled)));
+        assert_eq!(
+            status_of(RESOLVED, true, false),
+            Ok(Some(Status::Cancelled))
+        );
         assert_eq!(status_of(RESOLVED, false, false), Ok(None));
         assert!(status_of(9, false, false).is_err());
     }

@@ -98,7 +98,10 @@ pub fn time_cell(r: &Row<'_>, i: usize, zone: Tz) -> Result<Option<Json>, String
         Ok(t) => Ok(t.map(rfc3339)),
         Err(e) => {
             let text = r.text(i).ok().flatten().map(|t| t.into_owned());
-            match text.as_deref().map(|t| model::parse_time(&Json::String(t.to_owned()))) {
+            match text
+                .as_deref()
+                .map(|t| model::parse_time(&Json::String(t.to_owned())))
+            {
                 Some(Some(ms)) => Ok(Some(rfc3339(instant(ms)))),
                 _ => Err(e.to_string()),
             }
@@ -232,8 +235,50 @@ struct TableInfo {
 
 impl TableInfo {
     fn has(&self, c: &str) -> bool {
-        self.columns.iter().any(|x| x == c)
+        self.get(c).is_some()
     }
+
+    /// The declared name of column `c` (compared case-insensitively).
+    fn get(&self, c: &str) -> Option<String> {
+        self.columns
+            .iter()
+            .find(|x| x.eq_ignore_ascii_case(c))
+            .cloned()
+    }
+}
+
+/// The column names of `table` as declared (case kept: a dynamic column's name is the key
+/// its value is shown under, and a quoted mixed-case PostgreSQL name must be quoted back
+/// exactly). `Connection::columns` lower-cases them, which suits fixed schemas only.
+fn columns(conn: &mut Connection, table: &str) -> Result<Vec<String>, PluginError> {
+    let (schema, bare) = match table.rsplit_once('.') {
+        Some((s, t)) => (Some(s), t),
+        None => (None, table),
+    };
+    let (sql, params) = match (conn.dialect(), schema) {
+        (Dialect::Postgres, None) => (
+            "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 \
+             AND table_schema = ANY (current_schemas(false)) ORDER BY ordinal_position",
+            vec![Param::Text(bare.to_owned())],
+        ),
+        (Dialect::Postgres, Some(s)) => (
+            "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 \
+             AND table_schema = $2 ORDER BY ordinal_position",
+            vec![Param::Text(bare.to_owned()), Param::Text(s.to_owned())],
+        ),
+        _ => (
+            "SELECT name FROM pragma_table_info(?1)",
+            vec![Param::Text(bare.to_owned())],
+        ),
+    };
+    let mut out = Vec::new();
+    conn.for_each(sql, &params, |r| {
+        if let Ok(Some(c)) = r.text(0) {
+            out.push(c.into_owned());
+        }
+        Ok::<(), PluginError>(())
+    })?;
+    Ok(out)
 }
 
 /// The neutral tables of one database.
@@ -265,10 +310,9 @@ impl Neutral {
     fn open(mut conn: Connection, zone: Tz, tables: &Tables) -> Result<Self, PluginError> {
         let dialect = conn.dialect();
         let mut info = |t: &str| -> Result<TableInfo, PluginError> {
-            let bare = t.rsplit('.').next().unwrap_or(t);
             Ok(TableInfo {
                 name: quote_table(dialect, t),
-                columns: conn.columns(bare)?,
+                columns: columns(&mut conn, t)?,
             })
         };
         let sessions = info(&tables.sessions)?;
@@ -326,8 +370,8 @@ impl Neutral {
         }
     }
 
-    fn session_col(&self, t: &TableInfo) -> Option<&'static str> {
-        ["session_id", "session"].into_iter().find(|c| t.has(c))
+    fn session_col(&self, t: &TableInfo) -> Option<String> {
+        ["session_id", "session"].into_iter().find_map(|c| t.get(c))
     }
 
     /// The condition selecting the sessions of `scope` (on the sessions table, unaliased).
@@ -350,7 +394,7 @@ impl Neutral {
                 format!(
                     "{} IN (SELECT {} FROM {} WHERE {} AND {})",
                     d.quote("id"),
-                    d.quote(sc),
+                    d.quote(&sc),
                     self.surveys.name,
                     self.time_cmp(q, &at, ">=", from - ms),
                     self.time_cmp(q, &at, "<", to + ms)
@@ -379,15 +423,39 @@ impl Neutral {
         }
     }
 
+    /// The model columns `t` has and their select expressions (text cast on PostgreSQL so
+    /// `varchar`, enums or `citext` read alike).
+    fn select(
+        &self,
+        known: &[(&'static str, Kind)],
+        t: &TableInfo,
+    ) -> (Vec<(&'static str, Kind)>, Vec<String>) {
+        let d = self.dialect;
+        known
+            .iter()
+            .filter_map(|(c, k)| {
+                let q = d.quote(&t.get(c)?);
+                let e = match (d, k) {
+                    (Dialect::Postgres, Kind::Text) => format!("{q}::text"),
+                    _ => q,
+                };
+                Some(((*c, *k), e))
+            })
+            .unzip()
+    }
+
     /// Stable row order: insertion order where the database has one.
     fn order(&self, t: &TableInfo, first: &str) -> String {
         let d = self.dialect;
-        let tie = if t.has("id") {
-            d.quote("id")
+        let tie = if let Some(id) = t.get("id") {
+            d.quote(&id)
         } else if d == Dialect::Sqlite {
             "rowid".to_owned()
+        } else if let Some(at) = t.get("at") {
+            // No insertion order on PostgreSQL without an id: ties of a time are unordered.
+            d.quote(&at)
         } else {
-            d.quote(first)
+            "1".to_owned()
         };
         if first.is_empty() {
             tie
@@ -412,7 +480,8 @@ impl Neutral {
             .columns
             .iter()
             .map(|c| match (d, kind_of(&SESSION_COLUMNS, c)) {
-                (_, Some(Kind::Time | Kind::Bool | Kind::Int)) | (Dialect::Sqlite | Dialect::MySql, _) => d.quote(c),
+                (_, Some(Kind::Time | Kind::Bool | Kind::Int))
+                | (Dialect::Sqlite | Dialect::MySql, _) => d.quote(c),
                 (Dialect::Postgres, _) => format!("{}::text", d.quote(c)),
             })
             .collect();
@@ -438,10 +507,11 @@ impl Neutral {
                     match kind_of(&SESSION_COLUMNS, c) {
                         Some(kind) => {
                             if let Some(v) = cell(r, i, kind, zone)? {
+                                let c = c.to_ascii_lowercase();
                                 if c == "id" {
                                     place = format!("{table} id={}", model_text(&v));
                                 }
-                                obj.insert(c.clone(), v);
+                                obj.insert(c, v);
                             }
                         }
                         None => {
@@ -458,9 +528,7 @@ impl Neutral {
                     }
                 }
                 for (map, key, v) in folded {
-                    let slot = obj
-                        .entry(map)
-                        .or_insert_with(|| Json::Object(Map::new()));
+                    let slot = obj.entry(map).or_insert_with(|| Json::Object(Map::new()));
                     if let Json::Object(m) = slot {
                         m.entry(key).or_insert(Json::String(v));
                     }
@@ -488,7 +556,7 @@ impl Neutral {
         };
         let Some(tc) = ["tag", "name", "label"]
             .into_iter()
-            .find(|c| self.tags.has(c))
+            .find_map(|c| self.tags.get(c))
         else {
             return Err(missing(&self.tables.session_tags, "has no column tag"));
         };
@@ -501,8 +569,8 @@ impl Neutral {
             d.quote("id"),
             self.sessions.name,
             self.order(&self.tags, ""),
-            sc = d.quote(sc),
-            tc = d.quote(tc),
+            sc = d.quote(&sc),
+            tc = d.quote(&tc),
         );
         let table = self.tables.session_tags.clone();
         self.conn.for_each(&sql, &q.params, |r| {
@@ -516,7 +584,9 @@ impl Neutral {
                     }
                 }
                 (Ok(_), Ok(_)) => bad.add_record(&format!("{table} row"), "empty session or tag"),
-                (Err(e), _) | (_, Err(e)) => bad.add_record(&format!("{table} row"), &e.to_string()),
+                (Err(e), _) | (_, Err(e)) => {
+                    bad.add_record(&format!("{table} row"), &e.to_string())
+                }
             }
             Ok::<(), PluginError>(())
         })?;
@@ -538,17 +608,7 @@ impl Neutral {
         let d = self.dialect;
         let mut q = Query::new(d);
         let cond = self.cond(&mut q, scope);
-        let cols: Vec<(&str, Kind)> = MESSAGE_COLUMNS
-            .into_iter()
-            .filter(|(c, _)| self.messages.has(c))
-            .collect();
-        let select: Vec<String> = cols
-            .iter()
-            .map(|(c, k)| match (d, k) {
-                (Dialect::Postgres, Kind::Text) => format!("{}::text", d.quote(c)),
-                _ => d.quote(c),
-            })
-            .collect();
+        let (cols, select) = self.select(&MESSAGE_COLUMNS, &self.messages);
         let sql = format!(
             "SELECT CAST({scq} AS TEXT), {} FROM {} WHERE {scq} IN (SELECT {} FROM {} WHERE {cond}) ORDER BY {}",
             select.join(", "),
@@ -556,14 +616,12 @@ impl Neutral {
             d.quote("id"),
             self.sessions.name,
             self.order(&self.messages, ""),
-            scq = d.quote(sc),
+            scq = d.quote(&sc),
         );
         let table = self.tables.messages.clone();
         let zone = self.zone;
         self.conn.for_each(&sql, &q.params, |r| {
-            match row_object(r, &cols, zone, "session")
-                .and_then(model::message_from_value)
-            {
+            match row_object(r, &cols, zone, "session").and_then(model::message_from_value) {
                 Ok(m) => f(m),
                 Err(e) => bad.add_record(&format!("{table} row"), &e),
             }
@@ -580,13 +638,17 @@ impl Neutral {
     ) -> Result<(), PluginError> {
         let Some(sc) = self.session_col(&self.surveys) else {
             if self.surveys.columns.is_empty() {
+                // Surveys are optional (evaluation columns stay empty) except for NPS.
+                if matches!(scope, SurveyScope::Of(_)) {
+                    return Ok(());
+                }
                 return Err(missing(&self.tables.surveys, "not found"));
             }
             return Err(missing(&self.tables.surveys, "has no column session_id"));
         };
         let d = self.dialect;
         let mut q = Query::new(d);
-        let scq = d.quote(sc);
+        let scq = d.quote(&sc);
         let cond = match scope {
             SurveyScope::At { from, to } => {
                 let m = if self.exact_surveys { 0 } else { DAY_MS };
@@ -604,17 +666,7 @@ impl Neutral {
                 self.cond(&mut q, s)
             ),
         };
-        let cols: Vec<(&str, Kind)> = SURVEY_COLUMNS
-            .into_iter()
-            .filter(|(c, _)| self.surveys.has(c))
-            .collect();
-        let select: Vec<String> = cols
-            .iter()
-            .map(|(c, k)| match (d, k) {
-                (Dialect::Postgres, Kind::Text) => format!("{}::text", d.quote(c)),
-                _ => d.quote(c),
-            })
-            .collect();
+        let (cols, select) = self.select(&SURVEY_COLUMNS, &self.surveys);
         let sql = format!(
             "SELECT CAST({scq} AS TEXT), {} FROM {} WHERE {cond} ORDER BY {}",
             select.join(", "),
@@ -635,7 +687,9 @@ impl Neutral {
 }
 
 fn kind_of(cols: &[(&str, Kind)], c: &str) -> Option<Kind> {
-    cols.iter().find(|(n, _)| *n == c).map(|(_, k)| *k)
+    cols.iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(c))
+        .map(|(_, k)| *k)
 }
 
 fn model_text(v: &Json) -> String {
@@ -647,12 +701,7 @@ fn model_text(v: &Json) -> String {
 
 /// A row whose column 0 is the session id (`key`) and columns 1.. are `cols`, as a JSON
 /// object for the model's rules.
-fn row_object(
-    r: &Row<'_>,
-    cols: &[(&str, Kind)],
-    zone: Tz,
-    key: &str,
-) -> Result<Json, String> {
+fn row_object(r: &Row<'_>, cols: &[(&str, Kind)], zone: Tz, key: &str) -> Result<Json, String> {
     let mut obj = Map::new();
     if let Some(id) = r.text(0).map_err(|e| e.to_string())? {
         obj.insert(key.to_owned(), Json::String(id.into_owned()));
@@ -677,9 +726,11 @@ impl Reader {
     pub fn open(s: &DbSettings, report_tz: Tz) -> Result<Self, PluginError> {
         let conn = s.database.connect()?;
         Ok(match &s.schema {
-            Schema::Neutral(t) => {
-                Reader::Neutral(Box::new(Neutral::open(conn, s.timezone.unwrap_or(report_tz), t)?))
-            }
+            Schema::Neutral(t) => Reader::Neutral(Box::new(Neutral::open(
+                conn,
+                s.timezone.unwrap_or(report_tz),
+                t,
+            )?)),
             Schema::Chatwoot { account_id } => Reader::Chatwoot(Box::new(Chatwoot::open(
                 conn,
                 s.timezone.unwrap_or(chrono_tz::UTC),

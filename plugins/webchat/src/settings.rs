@@ -496,9 +496,10 @@ fn db_settings(request: &Request, problems: &mut Vec<Problem>) -> Option<DbSetti
                 "the Chatwoot adapter reads Chatwoot's own tables",
                 format!("remove {k}"),
             ));
-        } else if !v.split('.').all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-        }) {
+        } else if !v
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        {
             problems.push(Problem::new(
                 &format!("source.{k}"),
                 format!("{v:?} is not a table name"),
@@ -508,7 +509,10 @@ fn db_settings(request: &Request, problems: &mut Vec<Problem>) -> Option<DbSetti
         *slot = v;
     }
     let Some(database) = database else {
-        if !problems.iter().any(|p| p.field.starts_with("source.database")) {
+        if !problems
+            .iter()
+            .any(|p| p.field.starts_with("source.database"))
+        {
             for k in SOURCE_KEYS.iter().skip(FILE_KEYS.len() + 1) {
                 if src.contains_key(*k) && *k != "account_id" {
                     problems.push(Problem::new(

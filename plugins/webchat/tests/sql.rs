@@ -33,9 +33,18 @@ fn same_rows(fixture: fn(&Path), hint: &str, cases: &[(&str, Json)]) -> Vec<Coll
         assert!(!files.rows.is_empty(), "{report} {params}: no rows");
         assert_eq!(sqlite.rows, files.rows, "SQLite {report} {params}");
         assert_eq!(postgres.rows, files.rows, "PostgreSQL {report} {params}");
-        for key in ["total_selections", "nps", "nps_answers", "report_definition"] {
+        for key in [
+            "total_selections",
+            "nps",
+            "nps_answers",
+            "report_definition",
+        ] {
             assert_eq!(sqlite.meta.get(key), files.meta.get(key), "{report} {key}");
-            assert_eq!(postgres.meta.get(key), files.meta.get(key), "{report} {key}");
+            assert_eq!(
+                postgres.meta.get(key),
+                files.meta.get(key),
+                "{report} {key}"
+            );
         }
         out.push(files);
     }
@@ -44,7 +53,11 @@ fn same_rows(fixture: fn(&Path), hint: &str, cases: &[(&str, Json)]) -> Vec<Coll
 
 #[test]
 fn step_analysis_from_tables_matches_files() {
-    let out = same_rows(step_fixture, "step", &[("webchat.step_analysis", json!({}))]);
+    let out = same_rows(
+        step_fixture,
+        "step",
+        &[("webchat.step_analysis", json!({}))],
+    );
     // 9 step rows, Σ times 35 (the §5.4 sample, see golden.rs).
     assert_eq!(out[0].rows.len(), 9);
     assert_eq!(out[0].meta["total_selections"], "35");

@@ -326,4 +326,3 @@ pub fn reports_fixture(dir: &Path) {
     ];
     write(dir, "surveys.jsonl", &surveys);
 }
-

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+#[allow(unused_imports)]
 pub use reportd_plugin_api::testing::{Cell, Collect, t};
 use reportd_plugin_api::{Period, Plugin, PluginError, Request};
 use reportd_webchat::WebchatPlugin;
@@ -86,4 +87,5 @@ pub fn nov_run(dir: &Path, report: &str, params: Json) -> Collect {
 pub mod fixtures;
 pub mod tables;
 
+#[allow(unused_imports)]
 pub use fixtures::*;

@@ -9,7 +9,13 @@ use reportd_plugin_api::sql::{Dialect, testing};
 use reportd_webchat::model::parse_time;
 use serde_json::{Value as Json, json};
 
-const TIMES: [&str; 5] = ["started_at", "ended_at", "panel_at", "first_contact_at", "at"];
+const TIMES: [&str; 5] = [
+    "started_at",
+    "ended_at",
+    "panel_at",
+    "first_contact_at",
+    "at",
+];
 const JSONS: [&str; 8] = [
     "agents",
     "tags",
@@ -45,7 +51,15 @@ const SESSION_COLS: [&str; 23] = [
     "kpis",
     "history",
 ];
-const MESSAGE_COLS: [&str; 7] = ["session", "at", "direction", "author", "agent", "step", "text"];
+const MESSAGE_COLS: [&str; 7] = [
+    "session",
+    "at",
+    "direction",
+    "author",
+    "agent",
+    "step",
+    "text",
+];
 const SURVEY_COLS: [&str; 6] = ["session", "at", "nps", "csat", "rating", "comment"];
 
 /// The DDL of the neutral tables. PostgreSQL: `timestamptz`, `jsonb`, `boolean`, bigserial
@@ -98,11 +112,10 @@ fn value(d: Dialect, c: &str, v: Option<&Json>) -> String {
                 match d {
                     Dialect::Postgres => lit(&t.to_rfc3339()),
                     // SQLite: local wall-clock text with its offset, as an app would write it.
-                    _ => lit(
-                        &t.with_timezone(&FixedOffset::west_opt(3 * 3600).unwrap())
-                            .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
-                            .to_string(),
-                    ),
+                    _ => lit(&t
+                        .with_timezone(&FixedOffset::west_opt(3 * 3600).unwrap())
+                        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+                        .to_string()),
                 }
             }
             // A time the model cannot read: kept as text where the column allows it.
@@ -215,7 +228,14 @@ pub fn sqlite_exec(path: &Path, sql: &str) {
 /// `dir/data.db` with the fixture files of `dir` loaded; returns the source settings.
 pub fn sqlite_source(dir: &Path) -> Json {
     let path: PathBuf = dir.join("data.db");
-    sqlite_exec(&path, &format!("{}\n{}", ddl(Dialect::Sqlite), inserts(Dialect::Sqlite, dir)));
+    sqlite_exec(
+        &path,
+        &format!(
+            "{}\n{}",
+            ddl(Dialect::Sqlite),
+            inserts(Dialect::Sqlite, dir)
+        ),
+    );
     json!({"config_dir": dir.to_str().unwrap(), "database": "sqlite://data.db"})
 }
 
