@@ -371,8 +371,8 @@ impl Chatwoot {
         if convs.is_empty() {
             return Ok(());
         }
-        // Message-derived facts; malformed message rows are counted by the report's own
-        // message pass (or here when the report reads none), not twice.
+        // Message-derived facts. Bad message rows are counted by the report's own message
+        // pass only, so a row is never counted twice.
         let mut scratch = Malformed::default();
         self.raw_messages(scope, &mut scratch, &mut |m| {
             let Some(&i) = index.get(&m.conversation) else {
