@@ -2,19 +2,23 @@
 //!
 //! reportd source plugin for webchat / chatbot platforms. It reads a neutral, documented
 //! session model (README "Input model"): sessions, messages and surveys as JSONL files
-//! (plain or gzip, a file with logrotate siblings or a directory of daily files) and
-//! produces the 14 `webchat.*` reports of REPORTS.md §5. SQLite/PostgreSQL tables of the
-//! same model and a Chatwoot PostgreSQL adapter are left for a later session.
+//! (plain or gzip, a file with logrotate siblings or a directory of daily files), as
+//! SQLite/PostgreSQL tables of the same model, or Chatwoot's own PostgreSQL schema through
+//! an adapter, and produces the 14 `webchat.*` reports of REPORTS.md §5.
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`].
 //! * [`reportd_plugin_api::input`] — which files to read, oldest first; gzip by magic bytes.
 //! * [`model`] — the session model, its JSONL parsers and streaming readers, malformed-line
 //!   counting.
+//! * [`db`] — the same model from database tables (time condition in SQL, rows streamed);
+//!   [`chatwoot`] — Chatwoot's schema mapped onto it.
 //! * [`reports`] — the rows of each report.
 //! * [`catalog`] — ids, titles, params, columns.
 
 pub mod catalog;
+pub mod chatwoot;
+pub mod db;
 pub mod model;
 pub mod reports;
 pub mod settings;

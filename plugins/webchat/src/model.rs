@@ -327,7 +327,16 @@ struct RawSession {
 
 /// Parses one `sessions` line.
 pub fn parse_session(line: &[u8]) -> Result<Session, String> {
-    let r: RawSession = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    session_from_raw(serde_json::from_slice(line).map_err(|e| e.to_string())?)
+}
+
+/// Builds a session from a JSON object with the `sessions` line fields (the SQL readers
+/// assemble one per row, so files and tables go through the same rules).
+pub fn session_from_value(v: Json) -> Result<Session, String> {
+    session_from_raw(serde_json::from_value(v).map_err(|e| e.to_string())?)
+}
+
+fn session_from_raw(r: RawSession) -> Result<Session, String> {
     let id = id_text(&r.id).ok_or("missing id")?;
     let started_at = parse_time(&r.started_at).ok_or("bad or missing started_at")?;
     let ended_at = opt_time(&r.ended_at, "ended_at")?;
@@ -422,7 +431,15 @@ struct RawMessage {
 
 /// Parses one `messages` line.
 pub fn parse_message(line: &[u8]) -> Result<Message, String> {
-    let r: RawMessage = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    message_from_raw(serde_json::from_slice(line).map_err(|e| e.to_string())?)
+}
+
+/// Builds a message from a JSON object with the `messages` line fields.
+pub fn message_from_value(v: Json) -> Result<Message, String> {
+    message_from_raw(serde_json::from_value(v).map_err(|e| e.to_string())?)
+}
+
+fn message_from_raw(r: RawMessage) -> Result<Message, String> {
     let session = id_text(&r.session).ok_or("missing session")?;
     let at = parse_time(&r.at).ok_or("bad or missing at")?;
     let author = match r.author.as_deref() {
@@ -475,7 +492,15 @@ struct RawSurvey {
 
 /// Parses one `surveys` line.
 pub fn parse_survey(line: &[u8]) -> Result<Survey, String> {
-    let r: RawSurvey = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    survey_from_raw(serde_json::from_slice(line).map_err(|e| e.to_string())?)
+}
+
+/// Builds a survey from a JSON object with the `surveys` line fields.
+pub fn survey_from_value(v: Json) -> Result<Survey, String> {
+    survey_from_raw(serde_json::from_value(v).map_err(|e| e.to_string())?)
+}
+
+fn survey_from_raw(r: RawSurvey) -> Result<Survey, String> {
     let session = id_text(&r.session).ok_or("missing session")?;
     let at = parse_time(&r.at).ok_or("bad or missing at")?;
     if let Some(n) = r.nps
@@ -522,13 +547,18 @@ impl Malformed {
     pub const EXAMPLES: usize = 5;
 
     fn add(&mut self, file: &Path, line: u64, err: &str) {
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.add_record(&format!("{name}:{line}"), err);
+    }
+
+    /// Counts a bad record found at `place` (`file:line`, or `table id=…` for a table row).
+    pub fn add_record(&mut self, place: &str, err: &str) {
         self.count += 1;
         if self.examples.len() < Self::EXAMPLES {
-            let name = file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            self.examples.push(format!("{name}:{line}: {err}"));
+            self.examples.push(format!("{place}: {err}"));
         }
     }
 }
@@ -559,16 +589,35 @@ pub fn read<T>(
 /// Reads every session, keyed by id (a later line with the same id replaces the earlier:
 /// exporters may append an updated session when it ends). Keeps first-appearance order.
 pub fn read_sessions(path: &Path, bad: &mut Malformed) -> Result<Vec<Session>, PluginError> {
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out: Vec<Session> = Vec::new();
-    read(path, parse_session, bad, |s| match index.get(&s.id) {
-        Some(&i) => out[i] = s,
-        None => {
-            index.insert(s.id.clone(), out.len());
-            out.push(s);
+    let mut out = Sessions::default();
+    read(path, parse_session, bad, |s| out.push(s))?;
+    Ok(out.list)
+}
+
+/// Sessions in first-appearance order, a later one with the same id replacing the earlier.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    index: BTreeMap<String, usize>,
+    /// The sessions.
+    pub list: Vec<Session>,
+}
+
+impl Sessions {
+    /// Adds `s`, replacing a session with the same id in place.
+    pub fn push(&mut self, s: Session) {
+        match self.index.get(&s.id) {
+            Some(&i) => self.list[i] = s,
+            None => {
+                self.index.insert(s.id.clone(), self.list.len());
+                self.list.push(s);
+            }
         }
-    })?;
-    Ok(out)
+    }
+
+    /// The position of session `id`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use chrono_tz::Tz;
 use reportd_plugin_api::{Cancelled, PluginError, Sink, Value, Warning};
 
 use crate::catalog::ReportKind;
-use crate::model::{self, Author, Malformed, Message, Session, Status, Survey};
+use crate::db::{self, Reader, SurveyScope};
+use crate::model::{self, Author, Malformed, Message, Session, Sessions, Status, Survey};
 use crate::settings::{Job, Mode, Scope, allows, allows_opt};
 
 const DAY_MS: i64 = 86_400_000;
@@ -73,9 +74,22 @@ fn join(pairs: &[(String, String)]) -> String {
 
 /// Everything one generation reads.
 struct Data {
-    /// All sessions, in file order (first appearance).
+    /// All sessions, in file order (first appearance); from a database, the sessions of
+    /// the report's [`db::Scope`] by start.
     all: Vec<Session>,
     bad: Malformed,
+    /// The database input and the scope its sessions were read with.
+    db: Option<(Reader, db::Scope)>,
+}
+
+impl Data {
+    fn from_sessions(all: Vec<Session>) -> Self {
+        Self {
+            all,
+            bad: Malformed::default(),
+            db: None,
+        }
+    }
 }
 
 impl Data {
@@ -99,6 +113,13 @@ impl Data {
         ids: &HashMap<&str, usize>,
         mut f: impl FnMut(usize, Message),
     ) -> Result<(), PluginError> {
+        if let Some((reader, scope)) = &mut self.db {
+            return reader.messages(scope, &mut self.bad, &mut |m| {
+                if let Some(&i) = ids.get(m.session.as_str()) {
+                    f(i, m);
+                }
+            });
+        }
         let Some(path) = &job.settings.messages else {
             return Ok(());
         };
@@ -112,6 +133,20 @@ impl Data {
     /// Surveys, when configured.
     fn surveys(&mut self, job: &Job) -> Result<Vec<Survey>, PluginError> {
         let mut out = Vec::new();
+        if let Some((reader, scope)) = &mut self.db {
+            // NPS counts surveys by their own time; the other reports look surveys up by
+            // session.
+            let which = if job.report == ReportKind::Nps {
+                SurveyScope::At {
+                    from: job.start_utc * 1000,
+                    to: job.end_utc * 1000,
+                }
+            } else {
+                SurveyScope::Of(scope.clone())
+            };
+            reader.surveys(&which, &mut self.bad, &mut |s| out.push(s))?;
+            return Ok(out);
+        }
         if let Some(path) = &job.settings.surveys {
             model::read(path, model::parse_survey, &mut self.bad, |s| out.push(s))?;
         }
@@ -134,11 +169,18 @@ fn index<'a>(sessions: &[&'a Session]) -> HashMap<&'a str, usize> {
 /// Generates `job.report` into `sink`.
 pub fn generate(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError> {
     let mut bad = Malformed::default();
-    let all = match &job.settings.sessions {
-        Some(p) => model::read_sessions(p, &mut bad)?,
-        None => Vec::new(),
+    let mut db = None;
+    let all = match (&job.settings.database, &job.settings.sessions) {
+        (Some(settings), _) => {
+            let mut reader = Reader::open(settings, job.tz)?;
+            let (all, scope) = db_sessions(job, &mut reader, &mut bad)?;
+            db = Some((reader, scope));
+            all
+        }
+        (None, Some(p)) => model::read_sessions(p, &mut bad)?,
+        (None, None) => Vec::new(),
     };
-    let mut data = Data { all, bad };
+    let mut data = Data { all, bad, db };
     for (k, v) in &job.params.ignored {
         sink.meta(&format!("ignored_param.{k}"), v);
     }
@@ -171,6 +213,53 @@ pub fn generate(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError> {
         });
     }
     r
+}
+
+/// Reads the sessions `job` needs from a database: the time condition in SQL, a superset
+/// of what the report's own (unchanged) in-memory filters keep. Returns them and the scope
+/// messages and surveys are then read with.
+fn db_sessions(
+    job: &Job,
+    reader: &mut Reader,
+    bad: &mut Malformed,
+) -> Result<(Vec<Session>, db::Scope), PluginError> {
+    let (a, b) = (job.start_utc * 1000, job.end_utc * 1000);
+    let mut out = Sessions::default();
+    let scope = match job.report {
+        // Surveys answered in the period, of sessions started whenever.
+        ReportKind::Nps => db::Scope::Surveyed { from: a, to: b },
+        // KPIs recorded in the period, by sessions started up to a day before it.
+        ReportKind::IdrFlowKpis => db::Scope::Started {
+            from: a - DAY_MS,
+            to: b,
+        },
+        ReportKind::AttendanceTranscript => {
+            let wanted = job.params.protocol.clone().unwrap_or_default();
+            reader.sessions(&db::Scope::Keys(vec![wanted.clone()]), bad, &mut out)?;
+            let target = out
+                .list
+                .iter()
+                .find(|s| s.protocol == wanted || s.id == wanted)
+                .cloned();
+            if let (Some(t), Scope::Session) = (target, job.params.scope) {
+                let end = t.ended_at.unwrap_or(t.started_at);
+                reader.sessions(
+                    &db::Scope::BotWindow {
+                        bot: t.bot.clone(),
+                        from: end - DAY_MS,
+                        to: end,
+                    },
+                    bad,
+                    &mut out,
+                )?;
+            }
+            let ids = out.list.iter().map(|s| s.id.clone()).collect();
+            return Ok((out.list, db::Scope::Keys(ids)));
+        }
+        _ => db::Scope::Started { from: a, to: b },
+    };
+    reader.sessions(&scope, bad, &mut out)?;
+    Ok((out.list, scope))
 }
 
 fn begin(job: &Job, sink: &mut dyn Sink, definition: &str) -> Result<(), PluginError> {
@@ -449,10 +538,7 @@ pub fn union_len(mut iv: Vec<(i64, i64)>) -> i64 {
 
 fn agent_analysis(job: &Job, data: &mut Data, sink: &mut dyn Sink) -> Result<(), PluginError> {
     let all = data.all.clone();
-    let d2 = Data {
-        all,
-        bad: Malformed::default(),
-    };
+    let d2 = Data::from_sessions(all);
     let sessions: Vec<&Session> = d2
         .in_period(job)
         .into_iter()
@@ -592,10 +678,7 @@ struct Traffic<'a> {
 
 fn traffic(job: &Job, data: &mut Data, sink: &mut dyn Sink) -> Result<(), PluginError> {
     let all = data.all.clone();
-    let d2 = Data {
-        all,
-        bad: Malformed::default(),
-    };
+    let d2 = Data::from_sessions(all);
     let order = bot_order(&d2);
     let sessions = d2.in_period(job);
     let ids = index(&sessions);
@@ -672,10 +755,7 @@ struct Detail {
 
 fn session_detail(job: &Job, data: &mut Data, sink: &mut dyn Sink) -> Result<(), PluginError> {
     let all = data.all.clone();
-    let d2 = Data {
-        all,
-        bad: Malformed::default(),
-    };
+    let d2 = Data::from_sessions(all);
     let p = &job.params;
     let sessions: Vec<&Session> = d2
         .in_period(job)

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono_tz::Tz;
+use reportd_plugin_api::sql::{Database, Dialect};
 use reportd_plugin_api::{Problem, Request};
 use serde_json::Value as Json;
 
@@ -16,7 +17,27 @@ use crate::model::Status;
 pub use reportd_plugin_api::CONFIG_DIR_KEY;
 
 /// Source setting names besides `config_dir`.
-pub const SOURCE_KEYS: [&str; 3] = ["sessions", "messages", "surveys"];
+pub const SOURCE_KEYS: [&str; 16] = [
+    "sessions",
+    "messages",
+    "surveys",
+    "database",
+    "database_password_file",
+    "database_password_env",
+    "database_password_credential",
+    "database_connect_timeout",
+    "database_timezone",
+    "schema",
+    "adapter",
+    "account_id",
+    "sessions_table",
+    "messages_table",
+    "surveys_table",
+    "session_tags_table",
+];
+
+/// The file settings: the JSONL input.
+const FILE_KEYS: [&str; 3] = ["sessions", "messages", "surveys"];
 
 /// The `[sources.X]` settings.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -24,6 +45,57 @@ pub struct Settings {
     pub sessions: Option<PathBuf>,
     pub messages: Option<PathBuf>,
     pub surveys: Option<PathBuf>,
+    /// The model read from database tables instead of files.
+    pub database: Option<DbSettings>,
+}
+
+/// Table names of the neutral model in a database (`*_table` settings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    pub sessions: String,
+    pub messages: String,
+    pub surveys: String,
+    pub session_tags: String,
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Self {
+            sessions: "sessions".to_owned(),
+            messages: "messages".to_owned(),
+            surveys: "surveys".to_owned(),
+            session_tags: "session_tags".to_owned(),
+        }
+    }
+}
+
+/// Which schema the database holds (`schema` / `adapter` setting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schema {
+    /// The neutral model's tables (README "Database input").
+    Neutral(Tables),
+    /// Chatwoot's own PostgreSQL schema, optionally one account.
+    Chatwoot { account_id: Option<i64> },
+}
+
+/// `database = "…"` and its companions.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub database: Database,
+    pub schema: Schema,
+    /// `database_timezone`: the zone of naive timestamps. `None` = the report's zone for the
+    /// neutral tables, UTC for Chatwoot (Rails stores UTC in `timestamp without time zone`).
+    pub timezone: Option<Tz>,
+}
+
+impl PartialEq for DbSettings {
+    fn eq(&self, other: &Self) -> bool {
+        // The URL without its password identifies the database well enough for equality.
+        self.database.to_string() == other.database.to_string()
+            && self.database.dialect() == other.database.dialect()
+            && self.schema == other.schema
+            && self.timezone == other.timezone
+    }
 }
 
 /// `session_detail` "Modalidad".
@@ -142,6 +214,10 @@ impl Job {
                 ));
                 continue;
             }
+            if !FILE_KEYS.contains(&k.as_str()) {
+                // Database settings: read together below.
+                continue;
+            }
             let path = match v {
                 Json::String(s) if !s.trim().is_empty() => request.source_path(s.trim()),
                 other => {
@@ -159,6 +235,20 @@ impl Job {
                 _ => settings.surveys = Some(path),
             }
         }
+
+        settings.database = db_settings(request, &mut problems);
+        if settings.database.is_some() {
+            for k in FILE_KEYS {
+                if request.source.contains_key(k) {
+                    problems.push(Problem::new(
+                        &format!("source.{k}"),
+                        "a source reads either files or a database, not both",
+                        "remove the file settings, or the database setting",
+                    ));
+                }
+            }
+        }
+        let from_db = request.source.contains_key("database");
 
         let mut params = Params::default();
         let allowed = report.map(ReportKind::param_names).unwrap_or(&[]);
@@ -268,21 +358,21 @@ impl Job {
                     ));
                 }
             }
-            if settings.sessions.is_none() {
+            if settings.sessions.is_none() && !from_db {
                 problems.push(Problem::new(
                     "source.sessions",
-                    "every webchat report needs the sessions file",
-                    "set sessions = \"/var/lib/webchat/sessions.jsonl\" in the source",
+                    "every webchat report needs the sessions file (or a database)",
+                    "set sessions = \"/var/lib/webchat/sessions.jsonl\" or database = \"postgres://…\" in the source",
                 ));
             }
-            if kind.needs_messages() && settings.messages.is_none() {
+            if kind.needs_messages() && settings.messages.is_none() && !from_db {
                 problems.push(Problem::new(
                     "source.messages",
                     format!("{} needs the messages file", kind.id()),
                     "set messages = \"…/messages.jsonl\" in the source",
                 ));
             }
-            if kind == ReportKind::Nps && settings.surveys.is_none() {
+            if kind == ReportKind::Nps && settings.surveys.is_none() && !from_db {
                 problems.push(Problem::new(
                     "source.surveys",
                     "webchat.nps needs the surveys file",
@@ -303,6 +393,165 @@ impl Job {
             _ => Err(problems),
         }
     }
+}
+
+/// Reads `database` and its companion settings (`None` when `database` is absent; problems
+/// for companions set without it).
+fn db_settings(request: &Request, problems: &mut Vec<Problem>) -> Option<DbSettings> {
+    let src = &request.source;
+    let database = match Database::from_source(src, "database") {
+        Ok(d) => d,
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let text = |k: &str, problems: &mut Vec<Problem>| -> Option<String> {
+        match src.get(k)? {
+            Json::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            other => {
+                problems.push(Problem::new(
+                    &format!("source.{k}"),
+                    format!("expected a non-empty string, got {other}"),
+                    "",
+                ));
+                None
+            }
+        }
+    };
+    let mut chatwoot = false;
+    let mut schema_key = None;
+    for k in ["schema", "adapter"] {
+        if let Some(v) = text(k, problems) {
+            match v.as_str() {
+                "neutral" => {}
+                "chatwoot" => chatwoot = true,
+                other => problems.push(Problem::new(
+                    &format!("source.{k}"),
+                    format!("unknown {k} {other:?}"),
+                    "\"neutral\" (the README's tables, the default) or \"chatwoot\"",
+                )),
+            }
+            if let Some((prev, pv)) = &schema_key
+                && *pv != v
+            {
+                problems.push(Problem::new(
+                    &format!("source.{k}"),
+                    format!("disagrees with {prev} = {pv:?}"),
+                    "set only one of schema and adapter",
+                ));
+            }
+            schema_key = Some((k, v));
+        }
+    }
+    let timezone = text("database_timezone", problems).and_then(|z| match z.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            problems.push(Problem::new(
+                "source.database_timezone",
+                format!("unknown time zone {z:?}"),
+                "an IANA zone such as America/Sao_Paulo or UTC",
+            ));
+            None
+        }
+    });
+    let account_id = match src.get("account_id") {
+        None => None,
+        Some(v) => {
+            let n = match v {
+                Json::Number(n) => n.as_i64(),
+                Json::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            if n.is_none() {
+                problems.push(Problem::new(
+                    "source.account_id",
+                    format!("expected an integer account id, got {v}"),
+                    "the number in Chatwoot's URL /app/accounts/N/…",
+                ));
+            }
+            if !chatwoot {
+                problems.push(Problem::new(
+                    "source.account_id",
+                    "account_id is a Chatwoot setting",
+                    "set schema = \"chatwoot\", or remove account_id",
+                ));
+            }
+            n
+        }
+    };
+    let mut tables = Tables::default();
+    for (k, slot) in [
+        ("sessions_table", &mut tables.sessions),
+        ("messages_table", &mut tables.messages),
+        ("surveys_table", &mut tables.surveys),
+        ("session_tags_table", &mut tables.session_tags),
+    ] {
+        let Some(v) = text(k, problems) else {
+            continue;
+        };
+        if chatwoot {
+            problems.push(Problem::new(
+                &format!("source.{k}"),
+                "the Chatwoot adapter reads Chatwoot's own tables",
+                format!("remove {k}"),
+            ));
+        } else if !v
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        {
+            problems.push(Problem::new(
+                &format!("source.{k}"),
+                format!("{v:?} is not a table name"),
+                "letters, digits and _, optionally schema.table",
+            ));
+        }
+        *slot = v;
+    }
+    let Some(database) = database else {
+        if !problems
+            .iter()
+            .any(|p| p.field.starts_with("source.database"))
+        {
+            for k in SOURCE_KEYS.iter().skip(FILE_KEYS.len() + 1) {
+                if src.contains_key(*k) && *k != "account_id" {
+                    problems.push(Problem::new(
+                        &format!("source.{k}"),
+                        "only used with a database source",
+                        "set database = \"sqlite:///…\" or \"postgres://…\", or remove it",
+                    ));
+                }
+            }
+        }
+        return None;
+    };
+    if chatwoot && database.dialect() != Dialect::Postgres {
+        problems.push(Problem::new(
+            "source.database",
+            format!(
+                "Chatwoot keeps its data in PostgreSQL; {} was given",
+                database.dialect().name()
+            ),
+            "database = \"postgres://reportd@chatwoot-db/chatwoot_production\"",
+        ));
+    }
+    if !chatwoot && database.dialect() == Dialect::MySql {
+        problems.push(Problem::new(
+            "source.database",
+            "the neutral webchat tables are read from SQLite or PostgreSQL",
+            "database = \"sqlite:///var/lib/bot/data.db\" or \"postgres://…\"",
+        ));
+    }
+    let schema = if chatwoot {
+        Schema::Chatwoot { account_id }
+    } else {
+        Schema::Neutral(tables)
+    };
+    Some(DbSettings {
+        database,
+        schema,
+        timezone,
+    })
 }
 
 /// True when `set` is `None` or contains `v`.

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-
 use common::*;
 use reportd_plugin_api::Plugin;
 use reportd_webchat::WebchatPlugin;
@@ -14,77 +12,9 @@ use serde_json::json;
 /// Day number of 2022-11-01 local: (1667271600 − 10800) / 86400 = 19297.
 const NOV1_DAY: i32 = 19_297;
 
-fn fixture(dir: &std::path::Path) {
-    let sessions = [
-        json!({"id": "s1", "protocol": "P1", "bot": "Web", "channel": "webchat", "contact": "c1",
-            "contact_name": "Ana", "contact_phone": "551", "contact_email": "ana@x.com",
-            "department": "Vendas", "started_at": nov(2, 9, 0, 0), "ended_at": nov(2, 9, 30, 0),
-            "panel_at": nov(2, 9, 5, 0), "first_contact_at": nov(2, 9, 6, 0), "agents": ["Bia"],
-            "status": "Concluído", "tags": ["vip"], "form": {"Nome": "Ana"},
-            "kpis": [{"at": nov(2, 9, 1, 0), "flow": "IDR", "name": "menu", "value": 1}]}),
-        json!({"id": "s2", "protocol": "P2", "bot": "Web", "channel": "webchat", "contact": "c1",
-            "contact_name": "Ana", "department": "Vendas", "started_at": nov(2, 9, 20, 0),
-            "ended_at": nov(2, 10, 0, 0), "panel_at": nov(2, 9, 21, 0),
-            "first_contact_at": nov(2, 9, 25, 0), "agents": ["Bia"], "status": "transferred",
-            "history": [
-                {"at": nov(2, 9, 40, 0), "event": "transferiu", "from": "Bia", "to": "Caio"},
-                {"at": nov(2, 9, 25, 0), "event": "iniciou", "to": "Bia"}]}),
-        json!({"id": "s3", "protocol": "P3", "bot": "WA", "contact": "c2",
-            "started_at": nov(3, 14, 0, 0), "ended_at": nov(3, 14, 10, 0),
-            "panel_at": nov(3, 14, 1, 0), "status": "Cancelado por Inatividade"}),
-        json!({"id": "s4", "protocol": "P4", "bot": "WA", "contact": "c3",
-            "started_at": nov(3, 14, 30, 0), "ended_at": nov(3, 15, 0, 0),
-            "panel_at": nov(3, 14, 34, 0), "first_contact_at": nov(3, 14, 35, 0),
-            "agents": ["Caio"], "status": "Concluído"}),
-        // Started 2022-10-31 23:00 local: outside November.
-        json!({"id": "s5", "bot": "Web", "contact": "c9", "started_at": nov(1, 0, 0, 0) - 3_600_000}),
-    ];
-    // Sessions file gzipped (detected by magic bytes, not by name).
-    let text: String = sessions.iter().map(|s| format!("{s}\n")).collect();
-    let f = std::fs::File::create(dir.join("sessions.jsonl")).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
-    gz.write_all(text.as_bytes()).unwrap();
-    gz.finish().unwrap();
-
-    let m = |s: &str, at: i64, author: &str, agent: Option<&str>, text: &str| {
-        let mut v = json!({"session": s, "at": at, "author": author, "text": text});
-        if let Some(a) = agent {
-            v["agent"] = json!(a);
-        }
-        v.to_string()
-    };
-    let messages = vec![
-        m("s1", nov(2, 9, 8, 0), "contact", None, "obrigada"),
-        m("s1", nov(2, 9, 0, 0), "contact", None, "oi"),
-        m("s1", nov(2, 9, 1, 0), "bot", None, "Escolha:"),
-        m("s1", nov(2, 9, 6, 0), "agent", Some("Bia"), "Olá"),
-        m("s1", nov(2, 9, 7, 0), "agent", None, "Pronto"),
-        m("s2", nov(2, 9, 26, 0), "agent", Some("Bia"), "De novo?"),
-        m("s4", nov(3, 14, 36, 0), "agent", Some("Caio"), "a"),
-        m("s4", nov(3, 14, 37, 0), "agent", Some("Caio"), "b"),
-        m(
-            "s5",
-            nov(1, 0, 0, 0) - 3_000_000,
-            "agent",
-            Some("Bia"),
-            "old",
-        ),
-    ];
-    write(dir, "messages.jsonl", &messages);
-    let surveys = vec![
-        json!({"session": "s1", "at": nov(2, 9, 31, 0), "nps": 10, "csat": 5, "comment": "ótimo"})
-            .to_string(),
-        json!({"session": "s2", "at": nov(2, 10, 1, 0), "nps": 7, "rating": "bom"}).to_string(),
-        json!({"session": "s4", "at": nov(3, 15, 1, 0), "nps": 3, "csat": 1}).to_string(),
-        json!({"session": "zz", "at": nov(4, 8, 0, 0), "nps": 9}).to_string(),
-        json!({"session": "s3", "at": nov(4, 8, 0, 0), "nps": 11}).to_string(),
-    ];
-    write(dir, "surveys.jsonl", &surveys);
-}
-
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fixture(dir.path());
+    reports_fixture(dir.path());
     dir
 }
 

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+#[allow(unused_imports)]
 pub use reportd_plugin_api::testing::{Cell, Collect, t};
 use reportd_plugin_api::{Period, Plugin, PluginError, Request};
 use reportd_webchat::WebchatPlugin;
@@ -82,3 +83,9 @@ pub fn source(dir: &Path) -> Json {
 pub fn nov_run(dir: &Path, report: &str, params: Json) -> Collect {
     run(&request(report, source(dir), params, NOV1, DEC1)).unwrap()
 }
+
+pub mod fixtures;
+pub mod tables;
+
+#[allow(unused_imports)]
+pub use fixtures::*;
