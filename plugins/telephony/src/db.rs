@@ -88,7 +88,10 @@ impl Table {
         let columns = conn.columns(table)?;
         if columns.is_empty() {
             return Err(query_error(
-                format!("table {table} not found in {} database {db}", dialect.name()),
+                format!(
+                    "table {table} not found in {} database {db}",
+                    dialect.name()
+                ),
                 &format!(
                     "check the source's {setting} (and that the database user may read the table)"
                 ),
@@ -164,11 +167,11 @@ impl Table {
         let zone = self.zone;
         let mut newest: Option<(i64, Option<String>)> = None;
         self.conn.for_each(&sql, &[], |row: &Row<'_>| {
-            if newest.is_none() {
-                if let Ok(Some(t)) = row.instant(0, zone) {
-                    let text = row.text(0).ok().flatten().map(|s| s.into_owned());
-                    newest = Some((t.timestamp(), text));
-                }
+            if newest.is_none()
+                && let Ok(Some(t)) = row.instant(0, zone)
+            {
+                let text = row.text(0).ok().flatten().map(|s| s.into_owned());
+                newest = Some((t.timestamp(), text));
             }
             Ok::<(), PluginError>(())
         })?;
@@ -204,12 +207,7 @@ impl Table {
         let t = self.q(&self.time_column);
         let cols: Vec<String> = select.iter().map(|c| self.q(c)).collect();
         let mut order = vec![t.clone()];
-        order.extend(
-            tiebreaks
-                .iter()
-                .filter(|c| self.has(c))
-                .map(|c| self.q(c)),
-        );
+        order.extend(tiebreaks.iter().filter(|c| self.has(c)).map(|c| self.q(c)));
         format!(
             "SELECT {} FROM {} WHERE {t} >= {} AND {t} < {} ORDER BY {}",
             cols.join(", "),
@@ -221,11 +219,7 @@ impl Table {
     }
 
     fn missing(&self, required: &[&str], setting: &str) -> Result<(), PluginError> {
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|c| !self.has(c))
-            .collect();
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !self.has(c)).collect();
         if missing.is_empty() {
             return Ok(());
         }
@@ -277,7 +271,13 @@ impl QueueLogTable {
             Vec::new()
         };
         let has_id = t.has("id");
-        let mut select = vec![t.time_column.as_str(), "callid", "queuename", "agent", "event"];
+        let mut select = vec![
+            t.time_column.as_str(),
+            "callid",
+            "queuename",
+            "agent",
+            "event",
+        ];
         select.extend(&data);
         if has_id {
             select.push("id");
@@ -295,7 +295,7 @@ impl QueueLogTable {
         t.conn.for_each(&sql, &params, |row: &Row<'_>| {
             n += 1;
             scanner.stats.lines_read += 1;
-            if n % scan::CHECK_EVERY == 0 {
+            if n.is_multiple_of(scan::CHECK_EVERY) {
                 if sink.cancelled() {
                     return Err(scan::cancelled());
                 }
@@ -434,7 +434,7 @@ impl CdrTable {
         let mut rows = Vec::new();
         t.conn.for_each(&sql, &params, |row: &Row<'_>| {
             stats.lines_read += 1;
-            if stats.lines_read % scan::CHECK_EVERY == 0 && sink.cancelled() {
+            if stats.lines_read.is_multiple_of(scan::CHECK_EVERY) && sink.cancelled() {
                 return Err(scan::cancelled());
             }
             match cdr_row(row, zone, report_tz, has_end, idx) {
@@ -474,7 +474,11 @@ fn cdr_row(
 ) -> Result<CdrRow, String> {
     let err = |e: sql::CellError| e.to_string();
     let text = |i: usize| -> Result<String, String> {
-        Ok(row.text(i).map_err(err)?.map(|s| s.into_owned()).unwrap_or_default())
+        Ok(row
+            .text(i)
+            .map_err(err)?
+            .map(|s| s.into_owned())
+            .unwrap_or_default())
     };
     let start = row
         .instant(0, zone)
@@ -536,7 +540,10 @@ fn column_type(
     let mut ty = String::new();
     conn.for_each(
         sql,
-        &[Param::Text(table.to_owned()), Param::Text(column.to_owned())],
+        &[
+            Param::Text(table.to_owned()),
+            Param::Text(column.to_owned()),
+        ],
         |row: &Row<'_>| {
             if ty.is_empty() {
                 ty = row

@@ -368,7 +368,7 @@ pub fn scan(
             }
             line_no += 1;
             scanner.stats.lines_read += 1;
-            if scanner.stats.lines_read % CHECK_EVERY == 0 {
+            if scanner.stats.lines_read.is_multiple_of(CHECK_EVERY) {
                 if sink.cancelled() {
                     return Err(cancelled());
                 }
