@@ -967,7 +967,8 @@ fn source_settings() -> Vec<ParamSpec> {
             false,
             "Asterisk queue_log file. Rotated siblings (queue_log.1, queue_log.2.gz, \
              queue_log-20261120[.gz]) are read too. Relative paths are resolved against the \
-             config file's directory. Required by every report but calls_list.",
+             config file's directory. Every report but calls_list needs it or a database \
+             (its queue_log_table).",
         ),
         param(
             "sl_threshold",
@@ -1009,7 +1010,8 @@ fn source_settings() -> Vec<ParamSpec> {
             "cdr",
             ParamKind::Path,
             false,
-            "Asterisk CDR CSV (Master.csv; rotated siblings read too). Required by calls_list.",
+            "Asterisk CDR CSV (Master.csv; rotated siblings read too). calls_list needs it or \
+             a database (its cdr_table).",
         ),
         param(
             "cdr_format",
