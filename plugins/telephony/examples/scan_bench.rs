@@ -8,7 +8,8 @@
 //!     /tmp/ql 2026-11-20T00:00 2026-11-21T00:00 telephony.service_level hour
 //! ```
 //!
-//! Arguments: queue_log path, period start and end (local, America/Sao_Paulo), report id,
+//! Arguments: queue_log path (or a database URL, e.g. `postgres://u:pw@host/db`, to read its
+//! realtime `queue_log` table), period start and end (local, America/Sao_Paulo), report id,
 //! bucket. Prints rows, metadata, warnings and the elapsed time to stderr.
 
 use std::process::ExitCode;
@@ -53,7 +54,11 @@ fn main() -> ExitCode {
     };
     let request = serde_json::json!({
         "report": report,
-        "source": { "queue_log": path },
+        "source": if path.contains("://") {
+            serde_json::json!({ "database": path })
+        } else {
+            serde_json::json!({ "queue_log": path })
+        },
         "params": { "bucket": bucket },
         "period": { "start_utc": start, "end_utc": end, "start_local": from,
                     "end_local": to, "timezone": "America/Sao_Paulo" },

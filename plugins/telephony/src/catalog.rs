@@ -967,7 +967,8 @@ fn source_settings() -> Vec<ParamSpec> {
             false,
             "Asterisk queue_log file. Rotated siblings (queue_log.1, queue_log.2.gz, \
              queue_log-20261120[.gz]) are read too. Relative paths are resolved against the \
-             config file's directory. Required by every report but calls_list.",
+             config file's directory. Every report but calls_list needs it or a database \
+             (its queue_log_table).",
         ),
         param(
             "sl_threshold",
@@ -1009,7 +1010,8 @@ fn source_settings() -> Vec<ParamSpec> {
             "cdr",
             ParamKind::Path,
             false,
-            "Asterisk CDR CSV (Master.csv; rotated siblings read too). Required by calls_list.",
+            "Asterisk CDR CSV (Master.csv; rotated siblings read too). calls_list needs it or \
+             a database (its cdr_table).",
         ),
         param(
             "cdr_format",
@@ -1040,7 +1042,62 @@ fn source_settings() -> Vec<ParamSpec> {
             },
             false,
             "warn (default): warn PERIOD_NOT_CLOSED when the period ends after the newest \
-             input record; off: no check.",
+             input record; off: no check. To wait for the data instead, set the schedule's \
+             wait_for_data.",
+        ),
+        param(
+            "database",
+            ParamKind::String,
+            false,
+            "Realtime database URL (mysql:// or mariadb:// for FreePBX/Issabel, postgres:// for \
+             Wazo, sqlite://): queue_log is read from its queue_log_table unless a queue_log \
+             file is set, the CDR from its cdr_table unless a cdr file is set.",
+        ),
+        param(
+            "database_password_file",
+            ParamKind::Path,
+            false,
+            "File holding the database password (or database_password_env / \
+             database_password_credential, or in the URL).",
+        ),
+        param(
+            "database_password_env",
+            ParamKind::String,
+            false,
+            "Environment variable holding the database password.",
+        ),
+        param(
+            "database_password_credential",
+            ParamKind::String,
+            false,
+            "systemd credential (LoadCredential=) holding the database password.",
+        ),
+        param(
+            "database_connect_timeout",
+            ParamKind::Duration,
+            false,
+            "Time allowed to connect and log in (default 30s).",
+        ),
+        param(
+            "database_timezone",
+            ParamKind::String,
+            false,
+            "IANA zone of the database's naive times (varchar, DATETIME, timestamp without \
+             time zone); default the report period's zone.",
+        ),
+        param(
+            "queue_log_table",
+            ParamKind::String,
+            false,
+            "Realtime queue_log table (default queue_log): id, time, callid, queuename, agent, \
+             event, data1..data5 (or one |-separated data column).",
+        ),
+        param(
+            "cdr_table",
+            ParamKind::String,
+            false,
+            "CDR table (default cdr): calldate (or start/answer/end), clid, src, dst, dcontext, \
+             channel, dstchannel, duration, billsec, disposition, uniqueid, [linkedid, sequence].",
         ),
     ]
 }

@@ -41,3 +41,55 @@ pub fn open(file: &SourceFile, count: Rc<Cell<u64>>) -> Result<Box<dyn BufRead>,
 pub fn read_error(path: &Path, e: &io::Error) -> PluginError {
     QUEUE_LOG.read_error(path, e)
 }
+
+/// Bytes read from the end of a plain file to find its newest record.
+const TAIL_BYTES: u64 = 64 * 1024;
+
+/// The newest record time among `files` (oldest first), for the `wait_for_data` check before
+/// any reading: the greatest time `parse` finds in the last 64 KiB of the newest file that
+/// has a parseable line there (logs are appended in time order). A gzip file is read whole
+/// (only rotated files are compressed, and they matter only when the current file is empty).
+pub fn newest_time(
+    files: &[SourceFile],
+    parse: &dyn Fn(&str) -> Option<i64>,
+) -> Result<Option<i64>, PluginError> {
+    use std::io::{Read, Seek, SeekFrom};
+    for file in files.iter().rev() {
+        let fail = |e: io::Error| read_error(&file.path, &e);
+        let mut f = std::fs::File::open(&file.path).map_err(fail)?;
+        let mut magic = Vec::with_capacity(2);
+        (&mut f).take(2).read_to_end(&mut magic).map_err(fail)?;
+        let mut newest: Option<i64> = None;
+        let mut consider = |line: &str| {
+            if let Some(t) = parse(line.trim_end_matches('\r')) {
+                newest = Some(newest.map_or(t, |n| n.max(t)));
+            }
+        };
+        if magic == [0x1f, 0x8b] {
+            let mut reader = open(file, Rc::new(Cell::new(0)))?;
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                if reader.read_until(b'\n', &mut buf).map_err(fail)? == 0 {
+                    break;
+                }
+                consider(String::from_utf8_lossy(&buf).trim_end_matches('\n'));
+            }
+        } else {
+            let len = f.metadata().map_err(fail)?.len();
+            let from = len.saturating_sub(TAIL_BYTES);
+            f.seek(SeekFrom::Start(from)).map_err(fail)?;
+            let mut tail = Vec::new();
+            f.read_to_end(&mut tail).map_err(fail)?;
+            let text = String::from_utf8_lossy(&tail);
+            // After a seek the first line is usually cut: skip it.
+            for line in text.lines().skip(usize::from(from > 0)) {
+                consider(line);
+            }
+        }
+        if newest.is_some() {
+            return Ok(newest);
+        }
+    }
+    Ok(None)
+}

@@ -478,7 +478,10 @@ pub fn emit_meta(
          call (an overflow to a second queue counts in both)",
     );
     sink.meta("bucket", job.params.bucket.name());
-    sink.meta("source_files", &crate::files::names(&stats.files_read));
+    match &stats.source_table {
+        Some(table) => sink.meta("source_table", table),
+        None => sink.meta("source_files", &crate::files::names(&stats.files_read)),
+    }
     if !skipped.is_empty() {
         let names = crate::files::names(skipped);
         sink.meta("source_files_skipped", &names);
@@ -508,10 +511,16 @@ pub fn emit_warnings(stats: &ScanStats, sink: &mut dyn Sink) {
     if stats.malformed_lines > 0 {
         sink.warn(Warning {
             code: "MALFORMED_LINES".to_owned(),
-            message: format!(
-                "{} queue_log line(s) could not be parsed and were skipped",
-                stats.malformed_lines
-            ),
+            message: match &stats.source_table {
+                Some(table) => format!(
+                    "{} row(s) of the {table} could not be read and were skipped",
+                    stats.malformed_lines
+                ),
+                None => format!(
+                    "{} queue_log line(s) could not be parsed and were skipped",
+                    stats.malformed_lines
+                ),
+            },
             count: stats.malformed_lines,
             examples: stats.malformed_examples.clone(),
         });

@@ -1,12 +1,15 @@
 //! # telephony plugin
 //!
-//! reportd source plugin reading Asterisk `queue_log` files (current file plus logrotate
-//! siblings, plain or gzip) and producing the queue KPI reports of REPORTS.md §3:
-//! all 15 `telephony.*` reports, plus Asterisk CDR CSV files for the calls list.
+//! reportd source plugin reading Asterisk `queue_log` (files — current file plus logrotate
+//! siblings, plain or gzip — or the realtime database table) and producing the queue KPI
+//! reports of REPORTS.md §3: all 15 `telephony.*` reports, plus the Asterisk CDR (CSV files
+//! or the `cdr` table) for the calls list.
 //!
 //! Layout, in data-flow order:
 //! * [`settings`] — request → checked [`settings::Job`] (shared by validate and generate).
 //! * [`files`] — which files to read, oldest first; gzip by magic bytes.
+//! * [`db`] — the realtime `queue_log` and `cdr` tables (MariaDB/MySQL, PostgreSQL), read
+//!   into the same lines and CDR rows as the files.
 //! * [`queue_log`] — zero-copy line parser, tolerant of every Asterisk version's field count.
 //! * [`scan`] — streaming scan into finished queue entries (bounded memory).
 //! * [`kpi`] — classification, counters, KPI rows (§3.1–3.6) and the definition metadata.
@@ -22,6 +25,7 @@
 pub mod agents;
 pub mod catalog;
 pub mod cdr;
+pub mod db;
 pub mod files;
 pub mod generator;
 pub mod kpi;
@@ -32,11 +36,13 @@ pub mod score;
 pub mod settings;
 pub mod survey;
 
-use reportd_plugin_api::{Catalog, Plugin, PluginError, Problem, Request, Sink, Warning};
+use reportd_plugin_api::{
+    Catalog, DATA_NOT_READY, Plugin, PluginError, Problem, Request, Sink, Warning,
+};
 
 use crate::catalog::ReportKind;
 use crate::scan::{Consumer, QueueEntry, ScanOptions};
-use crate::settings::Job;
+use crate::settings::{InputAt, Job};
 
 /// The telephony plugin. Stateless: every call works from its request alone (and the clock,
 /// for the calls list's 15-day window).
@@ -104,20 +110,53 @@ fn invalid(problems: Vec<Problem>) -> PluginError {
     )
 }
 
+/// Whether the input covers the period: the end is exclusive, so a record at end − 1 s or
+/// later closes it.
+fn period_closed(job: &Job, newest_utc: Option<i64>) -> bool {
+    newest_utc.is_some_and(|n| n >= job.end_utc - 1)
+}
+
+fn local_text(job: &Job, utc: Option<i64>) -> String {
+    utc.map_or("none".to_owned(), |n| {
+        limits::local_dt(job.tz, n)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    })
+}
+
+/// With `wait_for_data` (the schedule's `wait_for_data`), refuses to make a report from an
+/// input that does not cover the period yet: `DATA_NOT_READY`, before any row, and the host
+/// runs the report again later. `input` names what was looked at.
+fn wait_for_data(
+    request: &Request,
+    job: &Job,
+    newest_utc: Option<i64>,
+    input: &str,
+) -> Result<(), PluginError> {
+    if !request.wait_for_data || period_closed(job, newest_utc) {
+        return Ok(());
+    }
+    Err(PluginError::new(
+        DATA_NOT_READY,
+        format!(
+            "the newest record of {input} is from {} but the period ends at {}",
+            local_text(job, newest_utc),
+            local_text(job, Some(job.end_utc))
+        ),
+        "reportd runs the report again later (the schedule's wait_for_data); if this lasts, \
+         check that Asterisk is still writing this input",
+    ))
+}
+
 /// The data-readiness check: warns `PERIOD_NOT_CLOSED` when the period ends after the
 /// newest record read (`newest_utc`), and records `newest_record` / `period_closed`.
 fn readiness(job: &Job, newest_utc: Option<i64>, sink: &mut dyn Sink) {
     if !job.settings.readiness_warn {
         return;
     }
-    let newest_text = newest_utc.map_or("none".to_owned(), |n| {
-        limits::local_dt(job.tz, n)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    });
+    let newest_text = local_text(job, newest_utc);
     sink.meta("newest_record", &newest_text);
-    // The end is exclusive: a record at end − 1 s or later closes the period.
-    let closed = newest_utc.is_some_and(|n| n >= job.end_utc - 1);
+    let closed = period_closed(job, newest_utc);
     sink.meta("period_closed", if closed { "true" } else { "false" });
     if !closed {
         sink.warn(Warning {
@@ -125,7 +164,7 @@ fn readiness(job: &Job, newest_utc: Option<i64>, sink: &mut dyn Sink) {
             message: format!(
                 "the period ends at {} but the newest input record is from {newest_text}: \
                  the figures may still change",
-                limits::local_dt(job.tz, job.end_utc).format("%Y-%m-%d %H:%M:%S")
+                local_text(job, Some(job.end_utc))
             ),
             count: 1,
             examples: Vec::new(),
@@ -133,20 +172,66 @@ fn readiness(job: &Job, newest_utc: Option<i64>, sink: &mut dyn Sink) {
     }
 }
 
-fn generate_calls_list(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError> {
-    let Some(path) = &job.settings.cdr else {
+/// The source's database; validation guarantees it for a table input.
+fn database(job: &Job) -> Result<&reportd_plugin_api::sql::Database, PluginError> {
+    job.settings
+        .database
+        .as_ref()
+        .ok_or_else(|| invalid(vec![Problem::new("source.database", "missing", "")]))
+}
+
+/// The zone of the database's naive times.
+fn database_zone(job: &Job) -> chrono_tz::Tz {
+    job.settings.database_timezone.unwrap_or(job.tz)
+}
+
+fn generate_calls_list(
+    request: &Request,
+    job: &Job,
+    sink: &mut dyn Sink,
+) -> Result<(), PluginError> {
+    let Some(input) = &job.settings.cdr else {
         return Err(invalid(vec![Problem::new("source.cdr", "missing", "")]));
     };
-    let (files, skipped) = files::discover(path, job.start_utc)?;
-    sink.begin(&job.report.columns()).map_err(kpi::cancelled)?;
-    let from = kpi::local_secs(job.tz, job.start_utc);
-    let to = kpi::local_secs(job.tz, job.end_utc);
-    let (rows, stats) = cdr::read(&files, job.settings.cdr_format, from, to, sink)?;
-    sink.meta("source_files", &files::names(&stats.files_read));
-    if !skipped.is_empty() {
-        let names = files::names(&skipped);
-        sink.meta("source_files_skipped", &names);
-    }
+    let local_to_utc = |l: i64| {
+        limits::utc_of(
+            job.tz,
+            chrono::DateTime::from_timestamp(l, 0)
+                .unwrap_or_default()
+                .naive_utc(),
+        )
+    };
+    let (rows, stats, newest) = match input {
+        InputAt::File(path) => {
+            let (files, skipped) = files::discover(path, job.start_utc)?;
+            if request.wait_for_data {
+                let format = job.settings.cdr_format;
+                let newest = files::newest_time(&files, &|l| {
+                    cdr::parse_row(l, format).map(|r| local_to_utc(r.end))
+                })?;
+                wait_for_data(request, job, newest, "the CDR")?;
+            }
+            sink.begin(&job.report.columns()).map_err(kpi::cancelled)?;
+            let from = kpi::local_secs(job.tz, job.start_utc);
+            let to = kpi::local_secs(job.tz, job.end_utc);
+            let (rows, stats) = cdr::read(&files, job.settings.cdr_format, from, to, sink)?;
+            sink.meta("source_files", &files::names(&stats.files_read));
+            if !skipped.is_empty() {
+                let names = files::names(&skipped);
+                sink.meta("source_files_skipped", &names);
+            }
+            let newest = stats.newest_local.map(local_to_utc);
+            (rows, stats, newest)
+        }
+        InputAt::Table(table) => {
+            let mut t = db::CdrTable::open(database(job)?, table, database_zone(job))?;
+            wait_for_data(request, job, t.0.newest_utc, &t.0.label)?;
+            sink.begin(&job.report.columns()).map_err(kpi::cancelled)?;
+            let (rows, stats) = t.read(job.tz, job.start_utc, job.end_utc, sink)?;
+            sink.meta("source_table", &t.0.label);
+            (rows, stats, t.0.newest_utc)
+        }
+    };
     sink.meta("lines_read", &stats.lines_read.to_string());
     sink.meta("malformed_lines", &stats.malformed_lines.to_string());
     sink.meta("report_definition", report_definition(job.report));
@@ -154,21 +239,18 @@ fn generate_calls_list(job: &Job, sink: &mut dyn Sink) -> Result<(), PluginError
         sink.warn(Warning {
             code: "MALFORMED_LINES".to_owned(),
             message: format!(
-                "{} CDR line(s) could not be parsed and were skipped",
-                stats.malformed_lines
+                "{} CDR {} could not be parsed and were skipped",
+                stats.malformed_lines,
+                if input.file().is_some() {
+                    "line(s)"
+                } else {
+                    "row(s)"
+                }
             ),
             count: stats.malformed_lines,
             examples: stats.malformed_examples.clone(),
         });
     }
-    let newest = stats.newest_local.map(|l| {
-        limits::utc_of(
-            job.tz,
-            chrono::DateTime::from_timestamp(l, 0)
-                .unwrap_or_default()
-                .naive_utc(),
-        )
-    });
     readiness(job, newest, sink);
     cdr::emit_calls_list(job, &rows, sink).map_err(kpi::cancelled)
 }
@@ -222,16 +304,37 @@ impl Plugin for TelephonyPlugin {
         use ReportKind::*;
         let job = self.job(request).map_err(invalid)?;
         if job.report == CallsList {
-            return generate_calls_list(&job, sink);
+            return generate_calls_list(request, &job, sink);
         }
-        let Some(queue_log) = &job.settings.queue_log else {
+        let Some(input) = &job.settings.queue_log else {
             return Err(invalid(vec![Problem::new(
                 "source.queue_log",
                 "missing",
                 "",
             )]));
         };
-        let (files, skipped) = files::discover(queue_log, job.scan_start_utc)?;
+        /// The opened queue_log input.
+        enum Opened {
+            Files(Vec<files::SourceFile>, Vec<std::path::PathBuf>),
+            Table(db::QueueLogTable),
+        }
+        let mut opened = match input {
+            InputAt::File(path) => {
+                let (files, skipped) = files::discover(path, job.scan_start_utc)?;
+                if request.wait_for_data {
+                    let newest = files::newest_time(&files, &|l| {
+                        queue_log::parse_line(l).ok().map(|l| l.time)
+                    })?;
+                    wait_for_data(request, &job, newest, "queue_log")?;
+                }
+                Opened::Files(files, skipped)
+            }
+            InputAt::Table(table) => {
+                let t = db::QueueLogTable::open(database(&job)?, table, database_zone(&job))?;
+                wait_for_data(request, &job, t.0.newest_utc, &t.0.label)?;
+                Opened::Table(t)
+            }
+        };
         let opts = ScanOptions {
             start_utc: job.scan_start_utc,
             end_utc: job.end_utc,
@@ -258,14 +361,24 @@ impl Plugin for TelephonyPlugin {
         if job.report != IvrSurvey {
             sink.begin(&job.report.columns()).map_err(kpi::cancelled)?;
         }
-        let stats = scan::scan(&files, &opts, sink, &mut acc)?;
+        let (stats, skipped, newest) = match &mut opened {
+            Opened::Files(files, skipped) => {
+                let stats = scan::scan(files, &opts, sink, &mut acc)?;
+                let newest = stats.newest_time;
+                (stats, std::mem::take(skipped), newest)
+            }
+            Opened::Table(t) => {
+                let stats = t.scan(&opts, sink, &mut acc)?;
+                (stats, Vec::new(), t.0.newest_utc)
+            }
+        };
         if let Acc::Survey(r) = &acc {
             sink.begin(&r.columns()).map_err(kpi::cancelled)?;
         }
         kpi::emit_meta(&job, &stats, &skipped, sink);
         sink.meta("report_definition", report_definition(job.report));
         kpi::emit_warnings(&stats, sink);
-        readiness(&job, stats.newest_time, sink);
+        readiness(&job, newest, sink);
         match acc {
             Acc::Kpi(r) => r.emit(sink),
             Acc::Score(r) => r.emit(sink),

@@ -87,15 +87,22 @@ pub fn check(
         if settings.cdr.is_none() {
             problems.push(Problem::new(
                 "source.cdr",
-                "telephony.calls_list reads the CDR, but the source has no cdr setting",
-                "cdr = \"/var/log/asterisk/cdr-csv/Master.csv\"",
+                "missing input: telephony.calls_list reads the CDR, but the source has neither a \
+                 cdr file nor a database",
+                "cdr = \"/var/log/asterisk/cdr-csv/Master.csv\", or database = \
+                 \"mysql://asterisk@db/asteriskcdrdb\" to read its cdr table",
             ));
         }
     } else if settings.queue_log.is_none() {
         problems.push(Problem::new(
             "source.queue_log",
-            "missing required setting",
-            "queue_log = \"/var/log/asterisk/queue_log\"",
+            format!(
+                "missing input: {} reads queue_log, but the source has neither a queue_log file \
+                 nor a database",
+                kind.id()
+            ),
+            "queue_log = \"/var/log/asterisk/queue_log\", or database = \
+             \"mysql://asterisk@db/asteriskcdrdb\" to read its realtime queue_log table",
         ));
     }
     if end <= start {

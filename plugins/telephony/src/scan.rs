@@ -20,7 +20,7 @@ use std::rc::Rc;
 use reportd_plugin_api::{PluginError, Sink};
 
 use crate::files::{self, SourceFile};
-use crate::queue_log::parse_line;
+use crate::queue_log::{Line, parse_line};
 
 /// Lines read before the window start, so events shortly before the period are seen.
 pub const LOOKBEHIND_S: i64 = 2 * 3600;
@@ -29,7 +29,7 @@ pub const LOOKAHEAD_S: i64 = 4 * 3600;
 /// Consecutive lines past the window after which a file is not read further.
 const STOP_AFTER_LINES_PAST: u32 = 1000;
 /// Lines between cancellation checks and progress reports.
-const CHECK_EVERY: u64 = 64 * 1024;
+pub const CHECK_EVERY: u64 = 64 * 1024;
 /// Malformed-line examples kept for the warning.
 const MAX_EXAMPLES: usize = 5;
 /// Longest line text quoted in an example.
@@ -167,10 +167,173 @@ pub struct ScanStats {
     pub unfinished: u64,
     /// Newest time of any valid line read (Unix seconds), for the readiness check.
     pub newest_time: Option<i64>,
+    /// The database table read instead of files (`queue_log in mysql://...`), for the
+    /// `source_table` metadata.
+    pub source_table: Option<String>,
 }
 
-fn cancelled() -> PluginError {
+/// The first characters of a malformed record's text, for a warning example.
+pub fn excerpt(text: &str) -> String {
+    text.chars().take(EXAMPLE_CHARS).collect()
+}
+
+/// The error returned when the host stops the generation.
+pub fn cancelled() -> PluginError {
     PluginError::new("CANCELLED", "the host stopped the generation", "")
+}
+
+/// Where a line's time lies relative to the read window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Before the window: ignored.
+    Before,
+    /// Inside: processed.
+    Inside,
+    /// After the window: ignored (a file reader stops after many in a row).
+    After,
+}
+
+/// The event processing of a scan, independent of where the lines come from: the file
+/// reader below and the database reader ([`crate::db`]) feed it the same [`Line`]s, so every
+/// report sees the same entries whatever the input.
+pub struct Scanner<'o> {
+    opts: ScanOptions<'o>,
+    window_start: i64,
+    window_end: i64,
+    open: HashMap<Box<str>, OpenCall>,
+    /// Answered entries waiting for their COMPLETE*/TRANSFER line (only with track_talk).
+    talking: HashMap<Box<str>, QueueEntry>,
+    consumer: &'o mut dyn Consumer,
+    /// What was seen so far; the reader counts `lines_read` and may set `files_read`.
+    pub stats: ScanStats,
+}
+
+impl<'o> Scanner<'o> {
+    /// A scanner for `opts` that hands finished entries to `consumer`.
+    pub fn new(opts: &ScanOptions<'o>, consumer: &'o mut dyn Consumer) -> Self {
+        Self {
+            window_start: opts.start_utc - LOOKBEHIND_S,
+            window_end: opts.end_utc + LOOKAHEAD_S,
+            opts: opts.clone(),
+            open: HashMap::new(),
+            talking: HashMap::new(),
+            consumer,
+            stats: ScanStats::default(),
+        }
+    }
+
+    /// The read window `[start − 2 h, end + 4 h]`, Unix seconds, both ends inclusive.
+    pub fn window(&self) -> (i64, i64) {
+        (self.window_start, self.window_end)
+    }
+
+    /// Counts a malformed record; `example` (shorten the record's text with [`excerpt`]) is
+    /// asked for only while examples are kept.
+    pub fn malformed(&mut self, example: impl FnOnce() -> String) {
+        self.stats.malformed_lines += 1;
+        if self.stats.malformed_examples.len() < MAX_EXAMPLES {
+            self.stats.malformed_examples.push(example());
+        }
+    }
+
+    /// Processes one valid line.
+    pub fn line(&mut self, line: &Line<'_>) -> Place {
+        let opts = &self.opts;
+        let stats = &mut self.stats;
+        let open = &mut self.open;
+        let talking = &mut self.talking;
+        let on_entry = &mut *self.consumer;
+        if stats.newest_time.is_none_or(|n| line.time > n) {
+            stats.newest_time = Some(line.time);
+        }
+        if line.time > self.window_end {
+            return Place::After;
+        }
+        if line.time < self.window_start {
+            return Place::Before;
+        }
+        if opts.raw_lines {
+            on_entry.line(line);
+        }
+        match line.event {
+            "ENTERQUEUE" => {
+                if line.time < opts.start_utc || line.time >= opts.end_utc {
+                    return Place::Inside;
+                }
+                if opts.queues.is_some_and(|w| !w.contains(line.queue)) {
+                    return Place::Inside;
+                }
+                let call = OpenCall {
+                    entered_at: line.time,
+                    caller_number: line.data(2).into(),
+                    orig_position: line.data_int(3),
+                };
+                // A second ENTERQUEUE of the same call into the same queue without an
+                // exit in between: the first stay's end was lost; count it unfinished.
+                if let Some((key, prev)) = open.remove_entry(line.key) {
+                    stats.unfinished += 1;
+                    on_entry.entry(finish(key, prev, Outcome::Unfinished));
+                }
+                open.insert(line.key.into(), call);
+            }
+            "CONNECT" => {
+                if let Some((key, call)) = open.remove_entry(line.key) {
+                    let holdtime_s = line
+                        .data_int(1)
+                        .unwrap_or((line.time - call.entered_at).max(0));
+                    let outcome = Outcome::Answered {
+                        at: line.time,
+                        holdtime_s,
+                        agent: line.agent.into(),
+                        ring_s: line.data_int(3),
+                        completion: None,
+                    };
+                    if opts.track_talk {
+                        let entry = finish(key, call, outcome);
+                        talking.insert(entry.key.clone(), entry);
+                    } else {
+                        on_entry.entry(finish(key, call, outcome));
+                    }
+                }
+            }
+            "COMPLETECALLER" | "COMPLETEAGENT" | "TRANSFER" | "BLINDTRANSFER"
+            | "ATTENDEDTRANSFER" => {
+                if let Some(mut entry) = talking.remove(line.key) {
+                    if let Outcome::Answered { at, completion, .. } = &mut entry.outcome {
+                        *completion = Some(completed(line, *at));
+                    }
+                    on_entry.entry(entry);
+                }
+            }
+            "ABANDON" | "EXITWITHTIMEOUT" | "EXITEMPTY" | "WITHDRAW" | "EXITWITHKEY" => {
+                if let Some((key, call)) = open.remove_entry(line.key) {
+                    let outcome = left(line, call.entered_at);
+                    on_entry.entry(finish(key, call, outcome));
+                }
+            }
+            _ => {}
+        }
+        Place::Inside
+    }
+
+    /// Ends the scan: entries still waiting are handed over as unfinished (ordered by entry
+    /// time), then answered entries whose end was not in the input.
+    pub fn finish(self) -> ScanStats {
+        let mut stats = self.stats;
+        let mut rest: Vec<(Box<str>, OpenCall)> = self.open.into_iter().collect();
+        rest.sort_by(|a, b| (a.1.entered_at, &a.0).cmp(&(b.1.entered_at, &b.0)));
+        stats.unfinished += rest.len() as u64;
+        for (key, call) in rest {
+            self.consumer.entry(finish(key, call, Outcome::Unfinished));
+        }
+        // Answered calls whose end was not in the input: talk time unknown.
+        let mut talk_rest: Vec<QueueEntry> = self.talking.into_values().collect();
+        talk_rest.sort_by(|a, b| (a.entered_at, &a.key).cmp(&(b.entered_at, &b.key)));
+        for entry in talk_rest {
+            self.consumer.entry(entry);
+        }
+        stats
+    }
 }
 
 /// Reads `files` in order and calls `on_entry` for every finished entry of the period (in
@@ -181,19 +344,14 @@ pub fn scan(
     sink: &mut dyn Sink,
     on_entry: &mut dyn Consumer,
 ) -> Result<ScanStats, PluginError> {
-    let window_start = opts.start_utc - LOOKBEHIND_S;
-    let window_end = opts.end_utc + LOOKAHEAD_S;
     let total: u64 = files.iter().map(|f| f.size).sum();
     let done = Rc::new(Cell::new(0u64));
-    let mut stats = ScanStats::default();
-    let mut open: HashMap<Box<str>, OpenCall> = HashMap::new();
-    // Answered entries waiting for their COMPLETE*/TRANSFER line (only with track_talk).
-    let mut talking: HashMap<Box<str>, QueueEntry> = HashMap::new();
+    let mut scanner = Scanner::new(opts, on_entry);
     let mut buf = Vec::with_capacity(512);
 
     for file in files {
         let mut reader = files::open(file, Rc::clone(&done))?;
-        stats.files_read.push(file.path.clone());
+        scanner.stats.files_read.push(file.path.clone());
         let display_name = file.path.file_name().map_or_else(
             || file.path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -209,8 +367,8 @@ pub fn scan(
                 break;
             }
             line_no += 1;
-            stats.lines_read += 1;
-            if stats.lines_read % CHECK_EVERY == 0 {
+            scanner.stats.lines_read += 1;
+            if scanner.stats.lines_read.is_multiple_of(CHECK_EVERY) {
                 if sink.cancelled() {
                     return Err(cancelled());
                 }
@@ -225,110 +383,27 @@ pub fn scan(
                 .ok()
                 .and_then(|text| parse_line(text).ok());
             let Some(line) = parsed else {
-                stats.malformed_lines += 1;
-                if stats.malformed_examples.len() < MAX_EXAMPLES {
-                    let text: String = String::from_utf8_lossy(bytes)
-                        .chars()
-                        .take(EXAMPLE_CHARS)
-                        .collect();
-                    stats
-                        .malformed_examples
-                        .push(format!("{display_name}:{line_no}: {text}"));
-                }
+                scanner.malformed(|| {
+                    format!(
+                        "{display_name}:{line_no}: {}",
+                        excerpt(&String::from_utf8_lossy(bytes))
+                    )
+                });
                 continue;
             };
-            if stats.newest_time.is_none_or(|n| line.time > n) {
-                stats.newest_time = Some(line.time);
-            }
-            if line.time > window_end {
-                past_window += 1;
-                if past_window >= STOP_AFTER_LINES_PAST {
-                    break;
-                }
-                continue;
-            }
-            past_window = 0;
-            if line.time < window_start {
-                continue;
-            }
-            if opts.raw_lines {
-                on_entry.line(&line);
-            }
-            match line.event {
-                "ENTERQUEUE" => {
-                    if line.time < opts.start_utc || line.time >= opts.end_utc {
-                        continue;
-                    }
-                    if opts.queues.is_some_and(|w| !w.contains(line.queue)) {
-                        continue;
-                    }
-                    let call = OpenCall {
-                        entered_at: line.time,
-                        caller_number: line.data(2).into(),
-                        orig_position: line.data_int(3),
-                    };
-                    // A second ENTERQUEUE of the same call into the same queue without an
-                    // exit in between: the first stay's end was lost; count it unfinished.
-                    if let Some((key, prev)) = open.remove_entry(line.key) {
-                        stats.unfinished += 1;
-                        on_entry.entry(finish(key, prev, Outcome::Unfinished));
-                    }
-                    open.insert(line.key.into(), call);
-                }
-                "CONNECT" => {
-                    if let Some((key, call)) = open.remove_entry(line.key) {
-                        let holdtime_s = line
-                            .data_int(1)
-                            .unwrap_or((line.time - call.entered_at).max(0));
-                        let outcome = Outcome::Answered {
-                            at: line.time,
-                            holdtime_s,
-                            agent: line.agent.into(),
-                            ring_s: line.data_int(3),
-                            completion: None,
-                        };
-                        if opts.track_talk {
-                            let entry = finish(key, call, outcome);
-                            talking.insert(entry.key.clone(), entry);
-                        } else {
-                            on_entry.entry(finish(key, call, outcome));
-                        }
+            match scanner.line(&line) {
+                Place::After => {
+                    past_window += 1;
+                    if past_window >= STOP_AFTER_LINES_PAST {
+                        break;
                     }
                 }
-                "COMPLETECALLER" | "COMPLETEAGENT" | "TRANSFER" | "BLINDTRANSFER"
-                | "ATTENDEDTRANSFER" => {
-                    if let Some(mut entry) = talking.remove(line.key) {
-                        if let Outcome::Answered { at, completion, .. } = &mut entry.outcome {
-                            *completion = Some(completed(&line, *at));
-                        }
-                        on_entry.entry(entry);
-                    }
-                }
-                "ABANDON" | "EXITWITHTIMEOUT" | "EXITEMPTY" | "WITHDRAW" | "EXITWITHKEY" => {
-                    if let Some((key, call)) = open.remove_entry(line.key) {
-                        let outcome = left(&line, call.entered_at);
-                        on_entry.entry(finish(key, call, outcome));
-                    }
-                }
-                _ => {}
+                Place::Before | Place::Inside => past_window = 0,
             }
         }
     }
     sink.progress(done.get(), total);
-
-    let mut rest: Vec<(Box<str>, OpenCall)> = open.into_iter().collect();
-    rest.sort_by(|a, b| (a.1.entered_at, &a.0).cmp(&(b.1.entered_at, &b.0)));
-    stats.unfinished += rest.len() as u64;
-    for (key, call) in rest {
-        on_entry.entry(finish(key, call, Outcome::Unfinished));
-    }
-    // Answered calls whose end was not in the input: talk time unknown.
-    let mut talk_rest: Vec<QueueEntry> = talking.into_values().collect();
-    talk_rest.sort_by(|a, b| (a.entered_at, &a.key).cmp(&(b.entered_at, &b.key)));
-    for entry in talk_rest {
-        on_entry.entry(entry);
-    }
-    Ok(stats)
+    Ok(scanner.finish())
 }
 
 fn finish(key: Box<str>, call: OpenCall, outcome: Outcome) -> QueueEntry {
@@ -343,7 +418,7 @@ fn finish(key: Box<str>, call: OpenCall, outcome: Outcome) -> QueueEntry {
 
 /// The outcome of an ABANDON or EXIT* line. Fields are positional per event; 1.4-style
 /// short lines lack the wait, which is then taken from the timestamps.
-fn left(line: &crate::queue_log::Line<'_>, entered_at: i64) -> Outcome {
+fn left(line: &Line<'_>, entered_at: i64) -> Outcome {
     let (exit, key, pos, orig, wait) = match line.event {
         "ABANDON" => (None, None, 1, 2, 3),
         "EXITWITHTIMEOUT" => (Some(ExitKind::Timeout), None, 1, 2, 3),
@@ -366,7 +441,7 @@ fn left(line: &crate::queue_log::Line<'_>, entered_at: i64) -> Outcome {
 /// The completion of a conversation from a COMPLETE*/TRANSFER line. The calltime field's
 /// position depends on the event (ATTENDEDTRANSFER `LINK` has one more field); lines from
 /// old versions without it fall back to the time since CONNECT.
-fn completed(line: &crate::queue_log::Line<'_>, connected_at: i64) -> Completion {
+fn completed(line: &Line<'_>, connected_at: i64) -> Completion {
     let (event, field) = match line.event {
         "COMPLETECALLER" => ("COMPLETECALLER", 2),
         "COMPLETEAGENT" => ("COMPLETEAGENT", 2),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use chrono_tz::Tz;
+use reportd_plugin_api::sql::Database;
 use reportd_plugin_api::{Problem, Request};
 use serde_json::{Map, Value as Json};
 
@@ -98,6 +99,33 @@ pub enum CdrFormat {
     CdrCustom,
 }
 
+/// Where a source reads one input (queue_log or the CDR) from. Inferred from the keys
+/// present: a path setting (`queue_log`, `cdr`) means the file; without it, a `database`
+/// means that database's table (`queue_log_table`, `cdr_table`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputAt {
+    /// The current file (absolute, or relative to the process when the host gave no
+    /// `config_dir`); rotated siblings are read too.
+    File(PathBuf),
+    /// A table of the source's `database`.
+    Table(String),
+}
+
+impl InputAt {
+    /// The file, when the input is one.
+    pub fn file(&self) -> Option<&PathBuf> {
+        match self {
+            Self::File(p) => Some(p),
+            Self::Table(_) => None,
+        }
+    }
+}
+
+/// Default `queue_log_table` (Asterisk's realtime `queue_log`).
+pub const DEFAULT_QUEUE_LOG_TABLE: &str = "queue_log";
+/// Default `cdr_table` (Asterisk's cdr_adaptive_odbc / FreePBX `cdr`).
+pub const DEFAULT_CDR_TABLE: &str = "cdr";
+
 /// Default `inbound_contexts` (FreePBX/Issabel trunk contexts).
 pub const DEFAULT_INBOUND_CONTEXTS: [&str; 5] = [
     "from-trunk",
@@ -108,13 +136,16 @@ pub const DEFAULT_INBOUND_CONTEXTS: [&str; 5] = [
 ];
 
 /// The `[sources.X]` settings of a telephony source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
-    /// The current queue_log file (absolute, or relative to the process when the host gave
-    /// no `config_dir`). Required by every report but `calls_list`.
-    pub queue_log: Option<PathBuf>,
-    /// The current CDR CSV file. Required by `calls_list`.
-    pub cdr: Option<PathBuf>,
+    /// The queue_log file or table. Required by every report but `calls_list`.
+    pub queue_log: Option<InputAt>,
+    /// The CDR CSV file or table. Required by `calls_list`.
+    pub cdr: Option<InputAt>,
+    /// The realtime database (`database` and its `database_password_*` settings).
+    pub database: Option<Database>,
+    /// Zone of the database's naive times (`database_timezone`); `None` = the request's.
+    pub database_timezone: Option<Tz>,
     pub cdr_format: CdrFormat,
     /// dcontexts whose calls are inbound.
     pub inbound_contexts: Vec<String>,
@@ -164,7 +195,7 @@ pub struct Params {
 }
 
 /// A checked request, ready to generate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Job {
     pub report: ReportKind,
     pub settings: Settings,
@@ -180,9 +211,17 @@ pub struct Job {
 }
 
 /// Source setting names besides the host-added `config_dir`.
-pub const SOURCE_KEYS: [&str; 11] = [
+pub const SOURCE_KEYS: [&str; 19] = [
     "queue_log",
     "cdr",
+    "database",
+    "database_password_file",
+    "database_password_env",
+    "database_password_credential",
+    "database_connect_timeout",
+    "database_timezone",
+    "queue_log_table",
+    "cdr_table",
     "cdr_format",
     "inbound_contexts",
     "nps_question",
@@ -283,6 +322,56 @@ fn path_setting(
     }
 }
 
+/// One input (`queue_log` or `cdr`): its path setting when present (a file), else the
+/// database's `{key}_table` when there is a database, else none. Both a path and a table
+/// setting is a problem: a source reads each input from exactly one place.
+fn input_setting(
+    source: &Map<String, Json>,
+    key: &str,
+    database_given: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<InputAt> {
+    let table_key = format!("{key}_table");
+    let table = match source.get(&table_key) {
+        None => None,
+        Some(v) => {
+            let field = format!("source.{table_key}");
+            match string(v, &field, problems) {
+                Some("") => {
+                    problems.push(Problem::new(&field, "empty table name", ""));
+                    None
+                }
+                other => other,
+            }
+        }
+    };
+    if source.contains_key(key) {
+        if source.contains_key(&table_key) {
+            problems.push(Problem::new(
+                &format!("source.{table_key}"),
+                format!(
+                    "both a {key} file and a database {table_key} are set: a source reads {key} \
+                     from exactly one of them"
+                ),
+                format!(
+                    "remove {table_key} to read the file, or remove {key} to read the table of \
+                     the source's database"
+                ),
+            ));
+        }
+        return path_setting(source, key, problems).map(InputAt::File);
+    }
+    if !database_given {
+        return None;
+    }
+    let default = if key == "cdr" {
+        DEFAULT_CDR_TABLE
+    } else {
+        DEFAULT_QUEUE_LOG_TABLE
+    };
+    Some(InputAt::Table(table.unwrap_or(default).to_owned()))
+}
+
 fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Option<Settings> {
     for key in source.keys() {
         if key != CONFIG_DIR_KEY && !SOURCE_KEYS.contains(&key.as_str()) {
@@ -295,8 +384,58 @@ fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Op
     }
     let before = problems.len();
 
-    let queue_log = path_setting(source, "queue_log", problems);
-    let cdr = path_setting(source, "cdr", problems);
+    let database = match Database::from_source(source, "database") {
+        Ok(db) => db,
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let database_given = source.contains_key("database");
+    let database_timezone = match source.get("database_timezone") {
+        None => None,
+        Some(v) => string(v, "source.database_timezone", problems).and_then(|s| {
+            let tz = s.parse::<Tz>().ok();
+            if tz.is_none() {
+                problems.push(Problem::new(
+                    "source.database_timezone",
+                    format!("unknown time zone {s:?}"),
+                    "an IANA name such as America/Sao_Paulo or UTC: the zone the database's \
+                     naive times (varchar, DATETIME, timestamp without time zone) are in",
+                ));
+            }
+            tz
+        }),
+    };
+    if !database_given {
+        for key in ["queue_log_table", "cdr_table", "database_timezone"] {
+            if source.contains_key(key) {
+                problems.push(Problem::new(
+                    &format!("source.{key}"),
+                    format!("{key} is set but the source has no database"),
+                    "add database = \"mysql://asterisk@db/asteriskcdrdb\" (or postgres://...), \
+                     or remove the setting",
+                ));
+            }
+        }
+    }
+    let queue_log = input_setting(source, "queue_log", database_given, problems);
+    let cdr = input_setting(source, "cdr", database_given, problems);
+    if database_given && source.contains_key("queue_log") && source.contains_key("cdr") {
+        problems.push(Problem::new(
+            "source.database",
+            "database is set but not used: queue_log and cdr are both files",
+            "remove database, or remove queue_log (or cdr) to read that input from the \
+             database's queue_log_table (cdr_table) instead",
+        ));
+    }
+    if matches!(cdr, Some(InputAt::Table(_))) && source.contains_key("cdr_format") {
+        problems.push(Problem::new(
+            "source.cdr_format",
+            "cdr_format applies to CDR files, but this source reads the CDR from its database",
+            "remove cdr_format (the table's columns are read by name)",
+        ));
+    }
     let cdr_format = match source
         .get("cdr_format")
         .map(|v| string(v, "source.cdr_format", problems))
@@ -346,7 +485,7 @@ fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Op
             problems.push(Problem::new(
                 "source.readiness",
                 format!("unknown readiness mode {other:?}"),
-                "one of: warn, off (waiting for the data is a daemon feature, not yet available)",
+                "one of: warn, off (to wait for the data instead, set the schedule's wait_for_data)",
             ));
             None
         }
@@ -418,6 +557,8 @@ fn parse_settings(source: &Map<String, Json>, problems: &mut Vec<Problem>) -> Op
     Some(Settings {
         queue_log,
         cdr,
+        database,
+        database_timezone,
         cdr_format: cdr_format?,
         inbound_contexts,
         nps_question,

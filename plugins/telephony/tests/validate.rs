@@ -178,6 +178,14 @@ fn catalog_declares_settings_params_and_titles() {
             "inbound_contexts",
             "nps_question",
             "readiness",
+            "database",
+            "database_password_file",
+            "database_password_env",
+            "database_password_credential",
+            "database_connect_timeout",
+            "database_timezone",
+            "queue_log_table",
+            "cdr_table",
         ]
     );
     // queue_log is required by every report but calls_list, checked per report.
