@@ -598,8 +598,9 @@ impl<'r> Row<'r> {
                     if raw.is_null() {
                         return Ok(Ok(Cell::Null));
                     }
-                    let ty = raw.type_info().name().to_owned();
-                    decode_cell!(r, i, ty.as_str(), {
+                    let info = raw.type_info();
+                    let ty = info.name();
+                    decode_cell!(r, i, ty, {
                         "INT2" => i16 => |v| Cell::Int(v.into()),
                         "INT4" => i32 => |v| Cell::Int(v.into()),
                         "INT8" => i64 => Cell::Int,
@@ -620,8 +621,9 @@ impl<'r> Row<'r> {
                     if raw.is_null() {
                         return Ok(Ok(Cell::Null));
                     }
-                    let ty = raw.type_info().name().to_owned();
-                    decode_cell!(r, i, ty.as_str(), {
+                    let info = raw.type_info();
+                    let ty = info.name();
+                    decode_cell!(r, i, ty, {
                         "BOOLEAN" => bool => Cell::Bool,
                         "TINYINT" | "SMALLINT" | "INT" | "MEDIUMINT" | "BIGINT" | "TINYINT UNSIGNED"
                             | "SMALLINT UNSIGNED" | "MEDIUMINT UNSIGNED" | "INT UNSIGNED" | "YEAR" => i64 => Cell::Int,
@@ -642,8 +644,9 @@ impl<'r> Row<'r> {
                         return Ok(Ok(Cell::Null));
                     }
                     // SQLite types are per value: INTEGER, REAL, TEXT, BLOB.
-                    let ty = raw.type_info().name().to_owned();
-                    decode_cell!(r, i, ty.as_str(), {
+                    let info = raw.type_info();
+                    let ty = info.name();
+                    decode_cell!(r, i, ty, {
                         "INTEGER" | "BOOLEAN" => i64 => Cell::Int,
                         "REAL" => f64 => Cell::Float,
                         "BLOB" => &'r [u8] => Cell::Bytes,
