@@ -287,7 +287,7 @@ async fn unknown_report_in_generate() {
 async fn describe_lists_the_catalog() {
     let catalog = host().describe("faulty", TIMEOUT).await.unwrap();
     assert_eq!(catalog.plugin, "faulty");
-    assert_eq!(catalog.reports.len(), 9);
+    assert_eq!(catalog.reports.len(), 10);
     assert_eq!(catalog.report("faulty.ok").unwrap().columns.len(), 8);
 }
 
