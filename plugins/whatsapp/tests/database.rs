@@ -7,129 +7,13 @@
 
 mod common;
 
+use common::golden::*;
 use common::*;
 use reportd_plugin_api::Plugin;
 use reportd_plugin_api::sql::Dialect;
 use reportd_plugin_api::sql::testing::{TestDb, database};
 use reportd_whatsapp::WhatsappPlugin;
 use serde_json::{Value as Json, json};
-
-const C1: &str = "5511000001";
-const C2: &str = "5511000002";
-const C3: &str = "5511000003";
-const C4: &str = "5511000004";
-const C5: &str = "5511000005";
-const C6: &str = "5511000006";
-const C7: &str = "5511000007";
-const C8: &str = "5511000008";
-const C9: &str = "5511000009";
-
-/// The webhook stream and send log of `tests/counts.rs`'s `fixture` (same order, same
-/// bodies; see the table there for what each message exercises). The tests below compare
-/// the database input with the file input built from these very lines, so the equivalence
-/// holds whatever the stream contains; the golden values asserted are counts.rs's.
-fn fixture_lines() -> (Vec<String>, Vec<String>) {
-    let mk = |st: Json, cat: &str| with_pricing(st, pmp(cat, "regular"));
-    let hooks = vec![
-        inbound("i0", C7, "Caio", T0 - 4 * 3600),
-        statuses(vec![mk(status("m9", "read", at(8, 0, 0), C9), "utility")]),
-        inbound("i4", C7, "Caio", at(9, 0, 0)),
-        statuses(vec![
-            mk(status("m1", "sent", at(10, 0, 1), C1), "marketing"),
-            mk(status("m1", "delivered", at(10, 0, 5), C1), "marketing"),
-        ]),
-        statuses(vec![mk(
-            status("m1", "read", at(10, 1, 0), C1),
-            "marketing",
-        )]),
-        inbound("i1", C1, "Ana", at(10, 1, 30)),
-        inbound("i1", C1, "Ana", at(10, 1, 30)),
-        statuses(vec![with_pricing(
-            status("m7", "delivered", at(10, 2, 5), C1),
-            pmp("service", "free_customer_service"),
-        )]),
-        statuses(vec![mk(status("m2", "read", at(10, 6, 0), C2), "utility")]),
-        statuses(vec![mk(status("m2", "sent", at(10, 5, 1), C2), "utility")]),
-        statuses(vec![with_error(
-            status("m3", "failed", at(10, 10, 2), C3),
-            131026,
-            "Message undeliverable",
-        )]),
-        statuses(vec![status("m3", "delivered", at(10, 10, 30), C3)]),
-        statuses(vec![mk(
-            status("m4", "sent", at(11, 0, 1), C1),
-            "marketing",
-        )]),
-        statuses(vec![mk(
-            status("m4", "sent", at(11, 0, 1), C1),
-            "marketing",
-        )]),
-        statuses(vec![
-            mk(status("m4", "delivered", at(11, 0, 3), C1), "marketing"),
-            mk(status("m4", "delivered", at(11, 0, 3), C1), "marketing"),
-        ]),
-        statuses(vec![with_pricing(
-            status("m8", "sent", at(12, 0, 0), C8),
-            pmp("utility", "free_entry_point"),
-        )]),
-        inbound("i2", C6, "Bruno", at(14, 0, 0)),
-        inbound("i3", C6, "Bruno", at(14, 30, 0)),
-        statuses(vec![mk(
-            status("m5", "sent", at(23, 50, 1), C4),
-            "marketing",
-        )]),
-        statuses(vec![mk(
-            status("m5", "read", at(24, 10, 0), C4),
-            "marketing",
-        )]),
-    ];
-    let sends = vec![
-        send(
-            "m9",
-            T0 - 3600,
-            C9,
-            json!({"template": "aviso", "user": "maria"}),
-        ),
-        send(
-            "m1",
-            at(10, 0, 0),
-            C1,
-            json!({"template": "promo", "campaign": "bf", "text": "<p>Oferta</p>", "queued": true}),
-        ),
-        send(
-            "m7",
-            at(10, 2, 0),
-            C1,
-            json!({"user": "joao", "text": "Olá Ana"}),
-        ),
-        send(
-            "m2",
-            at(10, 5, 0),
-            C2,
-            json!({"template": "aviso", "user": "maria", "contact_name": "Beto"}),
-        ),
-        send("m3", at(10, 10, 0), C3, json!({"template": "promo"})),
-        send(
-            "m4",
-            at(11, 0, 0),
-            C1,
-            json!({"template": "promo", "campaign": "bf"}),
-        ),
-        send(
-            "m5",
-            at(23, 50, 0),
-            C4,
-            json!({"template": "promo", "campaign": "bf"}),
-        ),
-        send(
-            "m6",
-            at(23, 55, 0),
-            C5,
-            json!({"template": "aviso", "user": "maria"}),
-        ),
-    ];
-    (hooks, sends)
-}
 
 /// A SQL string literal.
 fn lit(s: &str) -> String {

@@ -1,6 +1,8 @@
 //! Shared test helpers (the collecting sink is `reportd_plugin_api::testing`'s): request builders and webhook POST builders.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod golden;
+
 use std::path::Path;
 
 pub use reportd_plugin_api::testing::{Cell, Collect, t};
