@@ -405,43 +405,25 @@ impl Connection {
         let Self { rt, conn, .. } = self;
         rt.block_on(async {
             let mut n = 0u64;
+            // One body for the three backends; SQLite binds times as text (it has no type).
+            macro_rules! stream {
+                ($c:expr, $variant:ident, $text:expr) => {{
+                    let q = bind_all!(
+                        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())),
+                        params,
+                        naive_as_text = $text
+                    );
+                    let mut rows = q.fetch(&mut *$c);
+                    while let Some(r) = rows.try_next().await.map_err(fail)? {
+                        f(&Row(RowRef::$variant(&r)))?;
+                        n += 1;
+                    }
+                }};
+            }
             match conn {
-                Conn::Pg(c) => {
-                    let q = bind_all!(
-                        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())),
-                        params,
-                        naive_as_text = false
-                    );
-                    let mut rows = q.fetch(&mut *c);
-                    while let Some(r) = rows.try_next().await.map_err(fail)? {
-                        f(&Row(RowRef::Pg(&r)))?;
-                        n += 1;
-                    }
-                }
-                Conn::My(c) => {
-                    let q = bind_all!(
-                        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())),
-                        params,
-                        naive_as_text = false
-                    );
-                    let mut rows = q.fetch(&mut *c);
-                    while let Some(r) = rows.try_next().await.map_err(fail)? {
-                        f(&Row(RowRef::My(&r)))?;
-                        n += 1;
-                    }
-                }
-                Conn::Lite(c) => {
-                    let q = bind_all!(
-                        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())),
-                        params,
-                        naive_as_text = true
-                    );
-                    let mut rows = q.fetch(&mut *c);
-                    while let Some(r) = rows.try_next().await.map_err(fail)? {
-                        f(&Row(RowRef::Lite(&r)))?;
-                        n += 1;
-                    }
-                }
+                Conn::Pg(c) => stream!(c, Pg, false),
+                Conn::My(c) => stream!(c, My, false),
+                Conn::Lite(c) => stream!(c, Lite, true),
             }
             Ok(n)
         })
