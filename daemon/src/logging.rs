@@ -19,7 +19,9 @@ use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::FilterFn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -67,6 +69,7 @@ pub fn init(format: LogFormat) -> Installed {
                 // try_init: a second call (tests) keeps the first subscriber.
                 let _ = tracing_subscriber::registry()
                     .with(filter())
+                    .with(no_secrets())
                     .with(layer)
                     .try_init();
                 return Installed::Journald;
@@ -78,11 +81,13 @@ pub fn init(format: LogFormat) -> Installed {
         .with_env_filter(filter())
         .with_writer(std::io::stderr);
     let installed = if want == Installed::Json {
-        let _ = builder.json().try_init();
+        let _ = builder.json().finish().with(no_secrets()).try_init();
         Installed::Json
     } else {
         let _ = builder
             .with_ansi(std::io::stderr().is_terminal())
+            .finish()
+            .with(no_secrets())
             .try_init();
         Installed::Text
     };
@@ -107,6 +112,26 @@ fn journald_layer() -> std::io::Result<tracing_journald::Layer> {
             debug: Priority::Debug,
             trace: Priority::Debug,
         }))
+}
+
+/// Libraries whose trace level logs secrets, so it stays off whatever `REPORTD_LOG` says:
+/// suppaftp traces every control-connection command it sends, `PASS <password>` included.
+const SECRET_TRACING_TARGETS: &[&str] = &["suppaftp"];
+
+/// A global filter dropping the trace-level records of [`SECRET_TRACING_TARGETS`] (their
+/// debug level and above, which name commands but not arguments, stay available).
+fn no_secrets() -> FilterFn<impl Fn(&tracing::Metadata<'_>) -> bool> {
+    FilterFn::new(|meta: &tracing::Metadata<'_>| may_log(meta.target(), *meta.level()))
+}
+
+/// Whether a record of `target` at `level` may be logged (see [`no_secrets`]).
+fn may_log(target: &str, level: Level) -> bool {
+    level != Level::TRACE
+        || !SECRET_TRACING_TARGETS.iter().any(|t| {
+            target
+                .strip_prefix(t)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
 }
 
 fn filter() -> EnvFilter {
@@ -155,6 +180,18 @@ fn stderr_id() -> Option<(u64, u64)> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn secret_tracing_targets_stop_at_debug() {
+        let control = "suppaftp::async_ftp::tokio_ftp::control";
+        assert!(!may_log(control, Level::TRACE));
+        assert!(!may_log("suppaftp", Level::TRACE));
+        assert!(may_log(control, Level::DEBUG));
+        assert!(may_log(control, Level::WARN));
+        // Only that crate, not one whose name merely starts the same way.
+        assert!(may_log("suppaftpx", Level::TRACE));
+        assert!(may_log("reportd::deliver::ftp", Level::TRACE));
+    }
 
     #[test]
     fn explicit_formats_are_kept() {

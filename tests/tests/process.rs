@@ -337,3 +337,140 @@ fn check_connect_logs_in_to_source_databases_without_printing_passwords() {
         "the password leaked: {out}"
     );
 }
+
+/// Even at `REPORTD_LOG=trace` — where the protocol libraries log every command they send
+/// (suppaftp logs `PASS <password>` at trace) — no password reaches the log: `check
+/// --connect` logs in to an FTPES, an SFTP and an SMTP server and a PostgreSQL source, all
+/// with the harness password.
+#[test]
+fn check_connect_at_trace_level_logs_no_password() {
+    let env = reportd_tests::servers();
+    let password = &env["PASSWORD"];
+    let remote = "trace-secrets";
+    let dir = std::path::Path::new(&env["UPLOAD_DIR"]).join(remote);
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = std::process::Command::new("chown")
+        .arg(&env["USER"])
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let extra = format!(
+        r#"
+[sources.pbx]
+plugin = "telephony"
+queue_log = "queue_log"
+database = "postgres://{user}@127.0.0.1:{pg}/postgres"
+database_password_env = "REPORTD_TEST_PASSWORD"
+
+[destinations.ftpes]
+type = "ftp"
+host = "127.0.0.1"
+port = {ftpes}
+user = "{user}"
+password_env = "REPORTD_TEST_PASSWORD"
+ca_file = "{ca}"
+dir = "{remote}"
+
+[destinations.sftp]
+type = "sftp"
+host = "127.0.0.1"
+port = {ssh}
+user = "{user}"
+password_env = "REPORTD_TEST_PASSWORD"
+known_hosts = "{known_hosts}"
+dir = "{remote}"
+
+[destinations.mail]
+type = "email"
+host = "127.0.0.1"
+port = {smtp}
+user = "{user}"
+password_env = "REPORTD_TEST_PASSWORD"
+ca_file = "{ca}"
+from = "reports@reportd.example"
+to = "trace-secrets@reportd.example"
+"#,
+        user = env["USER"],
+        pg = env["PG_PORT"],
+        ftpes = env["FTPES_PORT"],
+        ca = env["TLS_CA"],
+        ssh = env["SSH_PORT"],
+        known_hosts = env["SSH_KNOWN_HOSTS"],
+        smtp = env["SMTP_STARTTLS_PORT"],
+    );
+    let tree = Tree::new(&base_config(&extra));
+    let out = tree
+        .cmd(&["check", "--connect"])
+        .env("REPORTD_LOG", "trace")
+        .env("REPORTD_TEST_PASSWORD", password)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for line in [
+        "destination ftpes (ftp): OK",
+        "destination sftp (sftp): OK",
+        "destination mail (email): OK",
+        "source pbx (telephony): OK",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
+    }
+    // The trace level really was on (so the libraries' command logs were enabled).
+    assert!(stderr.contains("TRACE"), "{stderr}");
+    // The password as sent: in clear (FTP PASS, SFTP, PostgreSQL) and base64-encoded (SMTP
+    // AUTH PLAIN and LOGIN).
+    let forms = [
+        password.clone(),
+        base64(password.as_bytes()),
+        base64(format!("\0{}\0{password}", env["USER"]).as_bytes()),
+    ];
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        let leaks: Vec<String> = text
+            .lines()
+            .filter(|l| forms.iter().any(|f| l.contains(f.as_str())))
+            .map(|l| {
+                forms
+                    .iter()
+                    .fold(l.to_owned(), |l, f| l.replace(f.as_str(), "<PASSWORD>"))
+            })
+            .collect();
+        assert!(
+            leaks.is_empty(),
+            "the password leaked into {name}:\n{}",
+            leaks.join("\n")
+        );
+    }
+}
+
+/// Standard base64 with padding (the test's only use: how SMTP AUTH sends a password).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_rfc_4648() {
+    assert_eq!(base64(b""), "");
+    assert_eq!(base64(b"f"), "Zg==");
+    assert_eq!(base64(b"fo"), "Zm8=");
+    assert_eq!(base64(b"foo"), "Zm9v");
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+}
