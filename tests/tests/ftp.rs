@@ -1,7 +1,9 @@
-//! `type = "ftp"` against real vsftpd 3.0.3 servers on loopback (`scripts/test-servers`):
-//! plain FTP, explicit TLS (FTPES), implicit TLS (FTPS), and an FTPES instance that refuses
-//! RNFR/RNTO — all with vsftpd's default `require_ssl_reuse=YES`. Each test works in its own
-//! remote directory and checks the uploaded file on disk under `UPLOAD_DIR`.
+//! `type = "ftp"` against real servers on loopback (`scripts/test-servers`): vsftpd 3.0.3
+//! with plain FTP, explicit TLS (FTPES), implicit TLS (FTPS), and an FTPES instance that
+//! refuses RNFR/RNTO — all with vsftpd's default `require_ssl_reuse=YES` — and ProFTPD 1.3.8
+//! over FTPES (mod_tls, session reuse required) with `AllowOverwrite off`, the server that
+//! refuses to store or rename onto an existing name. Each test works in its own remote
+//! directory and checks the uploaded file on disk under `UPLOAD_DIR`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -28,6 +30,9 @@ enum Server {
     Implicit,
     /// FTPES with `cmds_denied=RNFR,RNTO,EPSV` (so also exercising the fall back to PASV).
     NoRename,
+    /// ProFTPD, FTPES with mod_tls's required session reuse and `AllowOverwrite off` (STOR
+    /// or RNTO onto an existing name refused with 550).
+    ProFtpd,
 }
 
 fn env() -> HashMap<String, String> {
@@ -40,6 +45,7 @@ fn port(server: Server) -> u16 {
         Server::Explicit => "FTPES_PORT",
         Server::Implicit => "FTPS_PORT",
         Server::NoRename => "FTP_NORENAME_PORT",
+        Server::ProFtpd => "PROFTPD_PORT",
     };
     env()[key].parse().unwrap()
 }
@@ -62,7 +68,7 @@ fn plan(server: Server, test: &str) -> FtpPlan {
     let e = env();
     let tls = match server {
         Server::Plain => FtpTls::None,
-        Server::Explicit | Server::NoRename => FtpTls::Explicit,
+        Server::Explicit | Server::NoRename | Server::ProFtpd => FtpTls::Explicit,
         Server::Implicit => FtpTls::Implicit,
     };
     FtpPlan {
@@ -533,82 +539,86 @@ async fn existing_file_is_replaced() {
     }
 }
 
-/// A control-connection proxy in front of the plain vsftpd that behaves like servers which
-/// will not rename onto an existing name (IIS, ProFTPD `AllowOverwrite off`): `RNTO name`
-/// is answered `553` when `name` exists in `dir` on disk, and not passed on. Everything else
-/// — the upload, SIZE, DELE, the second RNFR/RNTO — is the real vsftpd (plain FTP, so the
-/// proxy can read the commands; data connections go straight to vsftpd, since the client
-/// connects to the control connection's address with the port of the EPSV reply). vsftpd
-/// itself cannot refuse this (rename(2) replaces), and its `cmds_denied` refuses RNFR too.
-/// Returns the port and the count of refused RNTOs.
-fn rnto_refusing_proxy(dir: PathBuf) -> (u16, Arc<Mutex<usize>>) {
-    use std::io::{BufRead, BufReader};
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let refused = Arc::new(Mutex::new(0));
-    let count = Arc::clone(&refused);
-    let target = self::port(Server::Plain);
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(client) = conn else { return };
-            let server = TcpStream::connect(("127.0.0.1", target)).unwrap();
-            let (to_client, from_server) =
-                (client.try_clone().unwrap(), server.try_clone().unwrap());
-            std::thread::spawn(move || pipe(from_server, to_client));
-            let (dir, count) = (dir.clone(), Arc::clone(&count));
-            std::thread::spawn(move || {
-                let mut reply = client.try_clone().unwrap();
-                let mut to_server = server;
-                let mut lines = BufReader::new(client);
-                let mut line = String::new();
-                while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
-                    let name = line
-                        .strip_prefix("RNTO ")
-                        .map(|n| n.trim_end_matches(['\r', '\n']));
-                    if let Some(name) = name.filter(|n| dir.join(n).exists()) {
-                        // vsftpd has nothing to say meanwhile (it answered RNFR already).
-                        *count.lock().unwrap() += 1;
-                        reply
-                            .write_all(
-                                format!("553 {name}: file exists, not replaced.\r\n").as_bytes(),
-                            )
-                            .unwrap();
-                    } else if to_server.write_all(line.as_bytes()).is_err() {
-                        break;
-                    }
-                    line.clear();
-                }
-                let _ = to_server.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    (port, refused)
-}
-
+/// ProFTPD with `AllowOverwrite off` refuses `RNTO name` when `name` exists (as IIS and
+/// other servers that will not replace a file on rename do): the first delivery renames,
+/// the second is refused, deletes the old file and renames again.
 #[tokio::test]
 async fn rename_onto_existing_refused_then_dele_and_rename() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut p = plan(Server::Plain, "noreplace");
+    let p = plan(Server::ProFtpd, "noreplace");
     let dir = p.dir.clone().unwrap();
-    let (port, refused) = rnto_refusing_proxy(upload_dir().join(&dir));
-    p.port = port;
     let d = dest(&p);
-    // First delivery: nothing to replace, the RNTO goes through.
     d.deliver(&outgoing(tmp.path(), "r.csv", b"old old old\n"))
         .await
         .unwrap();
-    assert_eq!(*refused.lock().unwrap(), 0);
     assert_eq!(remote_file(&dir, "r.csv"), b"old old old\n");
-    // Second: RNTO r.csv refused (1), so DELE r.csv and RNFR/RNTO again, which passes.
     let receipt = d
         .deliver(&outgoing(tmp.path(), "r.csv", b"new\n"))
         .await
         .unwrap();
-    assert_eq!(*refused.lock().unwrap(), 1);
     assert_eq!(receipt.bytes, 4);
     assert_eq!(remote_file(&dir, "r.csv"), b"new\n");
     // No .part left behind, nothing else.
     assert_eq!(remote_names(&dir), vec!["r.csv".to_owned()]);
+    // It was ProFTPD that refused, once: its command log has the RNTO with 550.
+    assert_eq!(proftpd_refusals(&dir), 1);
+}
+
+/// How many `RNTO` into `dir` ProFTPD answered with 550 (its command log, `ExtendedLog` in
+/// scripts/servers/proftpd.sh: command, reply code, full path, argument).
+fn proftpd_refusals(dir: &str) -> usize {
+    let path = Path::new(&env()["FTP_PID_DIR"]).join("proftpd.commands");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("RNTO") && l.contains(" 550") && l.contains(dir))
+        .count()
+}
+
+/// A `.part` left by a cut connection, on a server that will not overwrite (ProFTPD
+/// `AllowOverwrite off` refuses the STOR with 550): the next delivery deletes it and
+/// uploads again instead of failing every retry until someone cleans up by hand.
+#[tokio::test]
+async fn stale_part_on_a_no_overwrite_server_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = plan(Server::ProFtpd, "stalepart");
+    let dir = p.dir.clone().unwrap();
+    let d = dest(&p);
+    // Make the directory (as the test user) with a first delivery, then leave a stale part.
+    d.deliver(&outgoing(tmp.path(), "a.csv", b"a\n"))
+        .await
+        .unwrap();
+    let stale = upload_dir().join(&dir).join(".r.csv.part");
+    std::fs::write(&stale, b"half a file from a cut connection").unwrap();
+    let receipt = d
+        .deliver(&outgoing(tmp.path(), "r.csv", b"complete\n"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.bytes, 9);
+    assert_eq!(remote_file(&dir, "r.csv"), b"complete\n");
+    assert_eq!(
+        remote_names(&dir),
+        vec!["a.csv".to_owned(), "r.csv".to_owned()]
+    );
+}
+
+/// ProFTPD over FTPES: the bytes of every value arrive unchanged (binary mode), the data
+/// connection resumes the control connection's TLS session (mod_tls requires it), and
+/// `check` reports it.
+#[tokio::test]
+async fn proftpd_upload_bytes_match_and_check_reports_session_reuse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = plan(Server::ProFtpd, "proftpd");
+    let dir = p.dir.clone().unwrap();
+    let body = tricky_body();
+    let d = dest(&p);
+    d.deliver(&outgoing(tmp.path(), "r.csv", &body))
+        .await
+        .unwrap();
+    let got = remote_file(&dir, "r.csv");
+    assert_eq!(sha256_hex(&got), sha256_hex(&body));
+    let line = d.check().await.unwrap();
+    assert!(line.contains("TLS session resumed"), "{line}");
 }
 
 #[tokio::test]

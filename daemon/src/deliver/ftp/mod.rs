@@ -3,8 +3,9 @@
 //!
 //! One delivery is one session: connect (TLS), log in, `TYPE I` (binary: ASCII mode would
 //! rewrite line endings), enter `dir` (creating it if `create_dir`), `STOR .<name>.part`,
-//! check its `SIZE`, `RNFR`/`RNTO` it to `<name>` (if the server will not replace an existing
-//! file, `DELE` that file and rename again), store the optional done marker, `QUIT`. With
+//! check its `SIZE`, `RNFR`/`RNTO` it to `<name>`, store the optional done marker, `QUIT`.
+//! Servers that will not overwrite (ProFTPD `AllowOverwrite off`, IIS) refuse a STOR or an
+//! RNTO onto an existing name: then that name is deleted and the command sent again. With
 //! `atomic = false` the file is stored under its final name directly. Nothing is retried
 //! here: errors are classified (see [`errors`]) and the shared retry loop decides.
 //!
@@ -654,14 +655,7 @@ impl<'a, T: Transport> Session<'a, T> {
             )
         })?;
         let what = format!("STOR {name}");
-        let mut stream = self
-            .ctx
-            .run(
-                Step::Store,
-                &what,
-                open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
-            )
-            .await?;
+        let mut stream = self.open_store_replacing(name, &what).await?;
         let tls = T::tls_info(stream.get_mut());
         T::tune_upload(stream.get_mut());
         tracing::debug!(file = %name, tls = ?tls, "data connection open");
@@ -720,6 +714,48 @@ impl<'a, T: Transport> Session<'a, T> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Opens `STOR name`. A server that will not overwrite (ProFTPD `AllowOverwrite off`,
+    /// FileZilla Server without the append/overwrite right) refuses STOR onto an existing
+    /// name — a `.part` left by a cut connection, or the file itself with `atomic = false` —
+    /// so when STOR is refused for good and `name` exists, it is deleted and stored again
+    /// (if the delete is refused too, the STOR's refusal is the error).
+    async fn open_store_replacing(
+        &mut self,
+        name: &str,
+        what: &str,
+    ) -> Result<TransferStream<T>, DeliveryError> {
+        let refused = match self
+            .ctx
+            .run(
+                Step::Store,
+                what,
+                open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
+            )
+            .await
+        {
+            Ok(stream) => return Ok(stream),
+            Err(e) if !e.is_transient() && self.exists(name).await => e,
+            Err(e) => return Err(e),
+        };
+        tracing::info!(server = %self.authority, file = %name, error = %refused, "the server refused to store over an existing file; deleting it first");
+        let dele = format!("DELE {name} (replacing it)");
+        if self
+            .ctx
+            .run(Step::Store, &dele, self.ftp.rm(name))
+            .await
+            .is_err()
+        {
+            return Err(refused);
+        }
+        self.ctx
+            .run(
+                Step::Store,
+                what,
+                open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
+            )
+            .await
     }
 
     /// A failed write to the data connection: a TLS data connection that did not resume the

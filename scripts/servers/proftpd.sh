@@ -1,0 +1,119 @@
+# ProFTPD for the `type = "ftp"` tests, sourced by scripts/test-servers (which sets DIR and
+# USER_NAME and writes $DIR/env): a second, independent FTP implementation beside vsftpd,
+# as customers run both. One instance on 127.0.0.1:
+#   PROFTPD_PORT (2124)  explicit TLS required (mod_tls: AUTH TLS, PROT P, and its default
+#                        of requiring the data connection to resume the control
+#                        connection's TLS session), and `AllowOverwrite off`: a STOR or an
+#                        RNTO onto an existing name is refused with 550 — the server that
+#                        will not replace a file on rename, for real.
+# Logins are the harness's system user (mod_auth_unix, /etc/shadow), landing in the upload
+# directory ($DIR/home/upload, the same tree the vsftpd instances serve).
+# Gotchas: Debian's proftpd-core and vsftpd conflict (both provide ftp-server: installing
+# one removes the other), so ProFTPD is not installed but unpacked (`apt-get download` +
+# `dpkg-deb -x`) into $PROFTPD_ROOT, kept between runs; its shared libraries are ordinary
+# packages, installed like every other. mod_tls is in proftpd-mod-crypto, not in
+# proftpd-core. proftpd must start as root (it reads /etc/shadow and binds, then runs
+# sessions as the user); `-n` keeps it in the foreground; a config error exits at once with
+# the line in proftpd.out.
+
+proftpd_packages=(libacl1 libcap2 libcrypt1 libhiredis0.14 libidn2-0 libmemcached11
+  libmemcachedutil2 libpam0g libpcre2-8-0 libpcre2-posix3 libssl3 zlib1g)
+: "${PROFTPD_ROOT:=/var/lib/reportd-test-servers/proftpd}"
+
+: "${PROFTPD_PORT:=2124}"
+: "${PROFTPD_PASV:=30150-30169}"
+
+proftpd_conf() {
+  cat <<EOF
+ServerName "reportd test ProFTPD"
+ServerType standalone
+DefaultServer on
+DefaultAddress 127.0.0.1
+SocketBindTight on
+Port $PROFTPD_PORT
+UseIPv6 off
+UseReverseDNS off
+User nobody
+Group nogroup
+Umask 022
+MaxInstances 50
+PidFile $DIR/ftp/proftpd.pid
+ScoreboardFile $DIR/ftp/proftpd.scoreboard
+DelayTable none
+WtmpLog off
+SystemLog $DIR/ftp/proftpd.log
+TransferLog $DIR/ftp/proftpd.xferlog
+# Every command with its reply code and path, for tests to see what the server refused.
+LogFormat commands "%m %s %f %J"
+ExtendedLog $DIR/ftp/proftpd.commands ALL commands
+AuthOrder mod_auth_unix.c
+RequireValidShell off
+DefaultChdir $DIR/home/upload
+PassivePorts ${PROFTPD_PASV%-*} ${PROFTPD_PASV#*-}
+AllowOverwrite off
+ModulePath $PROFTPD_ROOT/usr/lib/proftpd
+LoadModule mod_tls.c
+<IfModule mod_tls.c>
+  TLSEngine on
+  TLSLog $DIR/ftp/proftpd-tls.log
+  TLSProtocol TLSv1.2 TLSv1.3
+  TLSRSACertificateFile $DIR/tls/server.pem
+  TLSRSACertificateKeyFile $DIR/tls/server.key
+  TLSRequired on
+  TLSVerifyClient off
+</IfModule>
+EOF
+}
+
+# proftpd_unpack: the proftpd binary and modules under $PROFTPD_ROOT (once).
+proftpd_unpack() {
+  [ -x "$PROFTPD_ROOT/usr/sbin/proftpd" ] && [ -f "$PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so" ] && return 0
+  log "unpacking proftpd-core and proftpd-mod-crypto into $PROFTPD_ROOT"
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -qq proftpd-core proftpd-mod-crypto >/dev/null 2>&1); then
+    apt-get update -qq
+    (cd "$tmp" && apt-get download -qq proftpd-core proftpd-mod-crypto >/dev/null)
+  fi
+  rm -rf "$PROFTPD_ROOT" && mkdir -p "$PROFTPD_ROOT"
+  local deb
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$PROFTPD_ROOT"; done
+  rm -rf "$tmp"
+  if ldd "$PROFTPD_ROOT/usr/sbin/proftpd" "$PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so" | grep -q 'not found'; then
+    log "proftpd needs libraries that are not installed (add them to proftpd_packages):"
+    ldd "$PROFTPD_ROOT/usr/sbin/proftpd" "$PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so" | grep 'not found' >&2
+    return 1
+  fi
+}
+
+proftpd_start() {
+  proftpd_unpack
+  mkdir -p "$DIR/ftp"
+  proftpd_conf > "$DIR/ftp/proftpd.conf"
+  rm -f "$DIR/ftp/proftpd.pid"
+  setsid "$PROFTPD_ROOT/usr/sbin/proftpd" -n -q -c "$DIR/ftp/proftpd.conf" </dev/null \
+    >>"$DIR/ftp/proftpd.out" 2>&1 &
+  local banner= i
+  for i in $(seq 1 50); do
+    banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROFTPD_PORT && head -n 1 <&3 && echo QUIT >&3" \
+      2>/dev/null | head -n 1 | tr -d '\r') || true
+    [ "${banner:0:4}" = "220 " ] && break
+    sleep 0.1
+  done
+  if [ "${banner:0:4}" != "220 " ]; then
+    log "proftpd on 127.0.0.1:$PROFTPD_PORT did not greet with 220 (got: ${banner:-nothing}); see $DIR/ftp/proftpd.out"
+    return 1
+  fi
+  echo "PROFTPD_PORT=$PROFTPD_PORT" >> "$DIR/env"
+}
+
+proftpd_stop() {
+  local pid
+  [ -f "$DIR/ftp/proftpd.pid" ] || return 0
+  pid=$(cat "$DIR/ftp/proftpd.pid")
+  # Only if it is still proftpd (the master; it ends its sessions on TERM).
+  if [ -n "$pid" ] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == proftpd* ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+  fi
+  rm -f "$DIR/ftp/proftpd.pid"
+}
