@@ -93,17 +93,7 @@ proftpd_start() {
   rm -f "$DIR/ftp/proftpd.pid"
   setsid "$PROFTPD_ROOT/usr/sbin/proftpd" -n -q -c "$DIR/ftp/proftpd.conf" </dev/null \
     >>"$DIR/ftp/proftpd.out" 2>&1 &
-  local banner= i
-  for i in $(seq 1 50); do
-    banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROFTPD_PORT && head -n 1 <&3 && echo QUIT >&3" \
-      2>/dev/null | head -n 1 | tr -d '\r') || true
-    [ "${banner:0:4}" = "220 " ] && break
-    sleep 0.1
-  done
-  if [ "${banner:0:4}" != "220 " ]; then
-    log "proftpd on 127.0.0.1:$PROFTPD_PORT did not greet with 220 (got: ${banner:-nothing}); see $DIR/ftp/proftpd.out"
-    return 1
-  fi
+  await_ftp_banner proftpd "$PROFTPD_PORT" "$DIR/ftp/proftpd.out" || return 1
   echo "PROFTPD_PORT=$PROFTPD_PORT" >> "$DIR/env"
 }
 

@@ -90,44 +90,23 @@ vsftpd_range() {
   esac
 }
 
-# vsftpd_banner NAME PORT: the first reply line, or nothing.
-vsftpd_banner() {
-  local name=$1 port=$2
-  if [ "$name" = implicit ]; then
-    # -ign_eof: keep reading after sending QUIT until the server closes.
-    echo QUIT | timeout 5 openssl s_client -connect "127.0.0.1:$port" -quiet -ign_eof \
-      2>/dev/null | head -n 1
-  else
-    timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -n 1 <&3 && echo QUIT >&3" \
-      2>/dev/null | head -n 1
-  fi
-}
-
 vsftpd_start() {
   mkdir -p "$DIR/ftp/empty"
   chown root:root "$DIR/ftp/empty"
   chmod 0555 "$DIR/ftp/empty"
-  local name port banner i
+  local name port
   for name in "${vsftpd_instances[@]}"; do
     port=$(vsftpd_port "$name")
-    vsftpd_conf "$name" "$port" "$(vsftpd_range "$name")" > "$DIR/ftp/$name.conf"
     # The child records its own pid (it is the process group leader: stop kills the group,
     # per-session processes included).
+    vsftpd_conf "$name" "$port" "$(vsftpd_range "$name")" > "$DIR/ftp/$name.conf"
     setsid bash -c 'echo $$ > "$1"; exec /usr/sbin/vsftpd "$2" </dev/null >>"$3" 2>&1' \
       vsftpd "$DIR/ftp/$name.pid" "$DIR/ftp/$name.conf" "$DIR/ftp/$name.out" &
   done
   for name in "${vsftpd_instances[@]}"; do
     port=$(vsftpd_port "$name")
-    banner=
-    for i in $(seq 1 50); do
-      banner=$(vsftpd_banner "$name" "$port" | tr -d "\r") || true
-      [ "${banner:0:4}" = "220 " ] && break
-      sleep 0.1
-    done
-    if [ "${banner:0:4}" != "220 " ]; then
-      log "vsftpd $name on 127.0.0.1:$port did not greet with 220 (got: ${banner:-nothing}); see $DIR/ftp/$name.out"
-      return 1
-    fi
+    await_ftp_banner "vsftpd $name" "$port" "$DIR/ftp/$name.out" \
+      "$([ "$name" = implicit ] && echo implicit)" || return 1
   done
   {
     echo "FTP_PORT=$FTP_PORT"
