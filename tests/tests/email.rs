@@ -766,3 +766,21 @@ fn config_rules() {
             .contains("invalid host")
     );
 }
+
+/// An attachment named in Portuguese keeps its accents in the received message (the
+/// parameter encoded for MIME, decoded by the reader as the name that was sent).
+#[tokio::test]
+async fn utf8_attachment_name_arrives_unchanged() {
+    let cfg = Cfg::new();
+    let to = unique("utf8name");
+    let dest = cfg.dest(&starttls(&to));
+    let name = "relatório_março_nível-de-serviço.csv";
+    dest.deliver(&cfg.file(name, b"fila;atendidas\n"))
+        .await
+        .unwrap();
+    let stored = the_mail_to(&to);
+    let msg = MessageParser::default().parse(&stored.eml).unwrap();
+    let att = msg.attachment(0).expect("one attachment");
+    assert_eq!(att.attachment_name(), Some(name));
+    assert_eq!(att.contents(), b"fila;atendidas\n");
+}

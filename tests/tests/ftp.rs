@@ -771,3 +771,21 @@ create_dir = true
     d.deliver(&file).await.unwrap();
     assert_eq!(remote_file(&dir, "r.csv"), b"x;y\r\n");
 }
+
+/// Report names in Portuguese keep their accents on both servers (UTF-8 on the wire, as RFC
+/// 2640 and both servers' defaults have it): the file lands under exactly that name.
+#[tokio::test]
+async fn utf8_file_names_arrive_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "relatório_março_nível-de-serviço.csv";
+    for server in [Server::Explicit, Server::ProFtpd] {
+        let p = plan(server, "utf8");
+        let dir = p.dir.clone().unwrap();
+        dest(&p)
+            .deliver(&outgoing(tmp.path(), name, b"fila;atendidas\n"))
+            .await
+            .unwrap();
+        assert_eq!(remote_names(&dir), vec![name.to_owned()], "{server:?}");
+        assert_eq!(remote_file(&dir, name), b"fila;atendidas\n");
+    }
+}

@@ -754,3 +754,19 @@ async fn check_connects_and_uploads_nothing() {
     wrong.password = Some(SecretSource::Literal(Secret::new("nope")));
     assert_permanent(&dest(wrong).check().await.unwrap_err(), Code::SftpAuth);
 }
+
+/// Report names in Portuguese keep their accents (SFTP paths are UTF-8 bytes): the file
+/// lands under exactly that name, the temporary name renamed away.
+#[tokio::test]
+async fn utf8_file_names_arrive_unchanged() {
+    let env = env();
+    let dir = remote_dir(&env, "utf8");
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "relatório_março_nível-de-serviço.csv";
+    dest(base(&env, &dir))
+        .deliver(&outgoing(tmp.path(), name, b"fila;atendidas\n"))
+        .await
+        .unwrap();
+    assert_eq!(names(&dir), vec![name.to_owned()]);
+    assert_eq!(std::fs::read(dir.join(name)).unwrap(), b"fila;atendidas\n");
+}
