@@ -57,6 +57,10 @@ const TLS_BUFFER_LIMIT: usize = 2 * WRITE_CHUNK;
 const READ_CHUNK: usize = 1024 * 1024;
 /// How long cleanup (`DELE` of a `.part`, `QUIT`) may take after the real work.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// TCP keepalive on the control connection: first probe after this much silence...
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+/// ...then one every this often (the kernel gives up after its default 9 unanswered).
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
 
 /// An FTP destination. Clones share the TLS configuration (and so its session cache).
 #[derive(Debug, Clone)]
@@ -236,7 +240,11 @@ impl FtpDest {
                 None => return Err(last.unwrap_or_else(|| no_address(&what))),
             };
             // As for the other modes (suppaftp made this socket itself).
-            let _ = ftp.get_ref().await.set_nodelay(true);
+            {
+                let tcp = ftp.get_ref().await;
+                let _ = tcp.set_nodelay(true);
+                keep_alive(&tcp);
+            }
             // suppaftp sends these only for explicit TLS; without PROT P vsftpd refuses the
             // (then unencrypted) data connections with 522.
             for cmd in ["PBSZ 0", "PROT P"] {
@@ -306,12 +314,27 @@ impl FtpDest {
                 Ok(tcp) => {
                     // Commands are small and each waits for its reply: no reason to delay them.
                     let _ = tcp.set_nodelay(true);
+                    keep_alive(&tcp);
                     return Ok(tcp);
                 }
                 Err(e) => last = Some(e),
             }
         }
         Err(last.unwrap_or_else(|| no_address(what)))
+    }
+}
+
+/// TCP keepalive on a control connection. It stays silent while a long upload runs on the
+/// data connection, and NAT gateways and firewalls drop silent connections (AWS NAT after
+/// 350 s, many firewalls after 5 to 60 minutes): the transfer's `226` would be lost and the
+/// whole upload retried. Probes after [`KEEPALIVE_IDLE`] keep their state alive (curl and
+/// lftp keep their control connections alive too).
+fn keep_alive(tcp: &TcpStream) {
+    let probes = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL);
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&probes) {
+        tracing::debug!(error = %e, "cannot enable TCP keepalive on the FTP control connection");
     }
 }
 
@@ -924,4 +947,26 @@ fn session_reuse_error(what: &str, detail: &str) -> DeliveryError {
             "{what}: the server closed the TLS data connection, which did not resume the control connection's TLS session ({detail})"
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// On a real loopback connection: keepalive on, the first probe after 60 s of silence,
+    /// then one every 15 s.
+    #[tokio::test]
+    async fn control_connections_are_kept_alive() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let sock = socket2::SockRef::from(&tcp);
+        assert!(!sock.keepalive().unwrap());
+        keep_alive(&tcp);
+        assert!(sock.keepalive().unwrap());
+        assert_eq!(sock.tcp_keepalive_time().unwrap(), KEEPALIVE_IDLE);
+        assert_eq!(sock.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
+    }
 }
