@@ -43,8 +43,9 @@ DelayTable none
 WtmpLog off
 SystemLog $DIR/ftp/proftpd.log
 TransferLog $DIR/ftp/proftpd.xferlog
-# Every command with its reply code and path, for tests to see what the server refused.
-LogFormat commands "%m %s %f %J"
+# Every command (session pid, command, reply code, full path, argument), for tests to see
+# what the server refused.
+LogFormat commands "%P %m %s %f %J"
 ExtendedLog $DIR/ftp/proftpd.commands ALL commands
 AuthOrder mod_auth_unix.c
 RequireValidShell off

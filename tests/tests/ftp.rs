@@ -600,6 +600,40 @@ async fn stale_part_on_a_no_overwrite_server_is_replaced() {
         remote_names(&dir),
         vec!["a.csv".to_owned(), "r.csv".to_owned()]
     );
+    // In ProFTPD's command log of that session: STOR refused once, the part deleted, and
+    // the refusal not mistaken for an unknown EPSV (no fall back to PASV).
+    let session = proftpd_session(&format!("{dir}/.r.csv.part"), "DELE");
+    let stor: Vec<&str> = session
+        .iter()
+        .filter(|l| l.starts_with("STOR"))
+        .map(|l| l.split(' ').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(stor, ["550", "226"], "{session:#?}");
+    assert!(
+        !session.iter().any(|l| l.starts_with("PASV")),
+        "{session:#?}"
+    );
+}
+
+/// The commands of the ProFTPD session (pid removed) in which `command` acted on `path`.
+fn proftpd_session(path: &str, command: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(Path::new(&env()["FTP_PID_DIR"]).join("proftpd.commands"))
+        .unwrap_or_default();
+    let split = |l: &str| {
+        l.split_once(' ')
+            .map(|(p, rest)| (p.to_owned(), rest.to_owned()))
+    };
+    let pid = log
+        .lines()
+        .filter_map(split)
+        .find(|(_, rest)| rest.starts_with(command) && rest.contains(path))
+        .map(|(pid, _)| pid)
+        .unwrap_or_else(|| panic!("no {command} of {path} in ProFTPD's log"));
+    log.lines()
+        .filter_map(split)
+        .filter(|(p, _)| *p == pid)
+        .map(|(_, rest)| rest)
+        .collect()
 }
 
 /// ProFTPD over FTPES: the bytes of every value arrive unchanged (binary mode), the data

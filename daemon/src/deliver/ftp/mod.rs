@@ -886,13 +886,15 @@ async fn open_list<T: Transport>(
     authority: &str,
 ) -> FtpResult<TransferStream<T>> {
     const OPEN: &[Status] = &[Status::AboutToSend, Status::AlreadyOpen];
-    match ftp.custom_data_command("LIST", OPEN).await {
-        Err(FtpError::UnexpectedResponse(r)) if *epsv && epsv_unknown(&r) => {
-            fall_back_to_pasv(ftp, epsv, authority, &r);
-            ftp.custom_data_command("LIST", OPEN).await.map(|(_, s)| s)
-        }
-        other => other.map(|(_, s)| s),
+    let refused = match ftp.custom_data_command("LIST", OPEN).await {
+        Err(FtpError::UnexpectedResponse(r)) if *epsv && epsv_unknown(&r) => r,
+        other => return other.map(|(_, s)| s),
+    };
+    if epsv_works(ftp).await {
+        return Err(FtpError::UnexpectedResponse(refused));
     }
+    fall_back_to_pasv(ftp, epsv, authority, &refused);
+    ftp.custom_data_command("LIST", OPEN).await.map(|(_, s)| s)
 }
 
 /// Opens `STOR name`, falling back from EPSV to PASV (for good) if the server does not know
@@ -903,13 +905,26 @@ async fn open_store<T: Transport>(
     authority: &str,
     name: &str,
 ) -> FtpResult<TransferStream<T>> {
-    match ftp.put_with_stream(name).await {
-        Err(FtpError::UnexpectedResponse(r)) if *epsv && epsv_unknown(&r) => {
-            fall_back_to_pasv(ftp, epsv, authority, &r);
-            ftp.put_with_stream(name).await
-        }
-        other => other,
+    let refused = match ftp.put_with_stream(name).await {
+        Err(FtpError::UnexpectedResponse(r)) if *epsv && epsv_unknown(&r) => r,
+        other => return other,
+    };
+    if epsv_works(ftp).await {
+        return Err(FtpError::UnexpectedResponse(refused));
     }
+    fall_back_to_pasv(ftp, epsv, authority, &refused);
+    ftp.put_with_stream(name).await
+}
+
+/// After `EPSV` + a transfer command failed with a 5xx, whether the server knows EPSV (so
+/// it was the transfer command that was refused, e.g. STOR onto a name it will not
+/// overwrite): a lone `EPSV` answered 229. suppaftp sends the two in one call and its error
+/// does not say which reply it was. The passive port this opens is dropped by the server at
+/// the next EPSV or at the end of the session.
+async fn epsv_works<T: Transport>(ftp: &mut ImplAsyncFtpStream<T>) -> bool {
+    ftp.custom_command("EPSV", &[Status::ExtendedPassiveMode])
+        .await
+        .is_ok()
 }
 
 fn fall_back_to_pasv<T: Transport>(
@@ -927,10 +942,9 @@ fn fall_back_to_pasv<T: Transport>(
     ftp.set_mode(Mode::Passive);
 }
 
-/// Whether a failed EPSV + STOR/LIST is worth one more try with PASV: any 5xx but a refused
-/// login. suppaftp does not say which of the two commands was refused, and servers answer an
-/// unknown or forbidden EPSV with 500, 502 or 550 (vsftpd `cmds_denied`); a STOR refused for
-/// its own reasons is just refused once more (one round trip, once per session).
+/// Whether a failed EPSV + STOR/LIST may have been a refused EPSV: any 5xx but a refused
+/// login. Servers answer an unknown or forbidden EPSV with 500, 502 or 550 (vsftpd
+/// `cmds_denied`), the same codes as a refused STOR, so [`epsv_works`] then asks.
 fn epsv_unknown(r: &suppaftp::types::Response) -> bool {
     let code = errors::reply_code(r);
     (500..600).contains(&code) && code != 530
