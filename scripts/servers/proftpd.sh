@@ -10,14 +10,14 @@
 # directory ($DIR/home/upload, the same tree the vsftpd instances serve).
 # Gotchas: Debian's proftpd-core and vsftpd conflict (both provide ftp-server: installing
 # one removes the other), so ProFTPD is not installed but unpacked (`apt-get download` +
-# `dpkg-deb -x`) into $PROFTPD_ROOT, kept between runs; its shared libraries are ordinary
-# packages, installed like every other. mod_tls is in proftpd-mod-crypto, not in
+# `dpkg-deb -x`) into $PROFTPD_ROOT, kept between runs; the packages its .debs depend on
+# (libraries, whatever this Debian release calls them) are installed from their own
+# `Depends:` fields. mod_tls is in proftpd-mod-crypto, not in
 # proftpd-core. proftpd must start as root (it reads /etc/shadow and binds, then runs
 # sessions as the user); `-n` keeps it in the foreground; a config error exits at once with
 # the line in proftpd.out.
 
-proftpd_packages=(libacl1 libcap2 libcrypt1 libhiredis0.14 libidn2-0 libmemcached11
-  libmemcachedutil2 libpam0g libpcre2-8-0 libpcre2-posix3 libssl3 zlib1g)
+proftpd_packages=() # see proftpd_unpack
 : "${PROFTPD_ROOT:=/var/lib/reportd-test-servers/proftpd}"
 
 : "${PROFTPD_PORT:=2124}"
@@ -77,11 +77,22 @@ proftpd_unpack() {
     (cd "$tmp" && apt-get download -qq proftpd-core proftpd-mod-crypto >/dev/null)
   fi
   rm -rf "$PROFTPD_ROOT" && mkdir -p "$PROFTPD_ROOT"
-  local deb
-  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$PROFTPD_ROOT"; done
+  local deb dep missing=()
+  for deb in "$tmp"/*.deb; do
+    dpkg-deb -x "$deb" "$PROFTPD_ROOT"
+    # "a (>= 1), b | c, proftpd-abi-1.3.8" -> a b (first alternatives, not ProFTPD's own).
+    for dep in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g'); do
+      case $dep in proftpd-*|'') continue ;; esac
+      dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'install ok installed' || missing+=("$dep")
+    done
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing proftpd's dependencies: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
   rm -rf "$tmp"
   if ldd "$PROFTPD_ROOT/usr/sbin/proftpd" "$PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so" | grep -q 'not found'; then
-    log "proftpd needs libraries that are not installed (add them to proftpd_packages):"
+    log "proftpd needs libraries that are not installed:"
     ldd "$PROFTPD_ROOT/usr/sbin/proftpd" "$PROFTPD_ROOT/usr/lib/proftpd/mod_tls.so" | grep 'not found' >&2
     return 1
   fi
