@@ -655,6 +655,28 @@ async fn proftpd_upload_bytes_match_and_check_reports_session_reuse() {
     assert!(line.contains("TLS session resumed"), "{line}");
 }
 
+/// Delivering the same name twice with a done marker to a server that will not overwrite:
+/// the second delivery replaces both the file and the marker (a refused marker would fail
+/// the delivery after the file was already in place).
+#[tokio::test]
+async fn done_marker_is_replaced_on_a_no_overwrite_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut p = plan(Server::ProFtpd, "marker-again");
+    p.done_marker = Some("{name}.done".to_owned());
+    let dir = p.dir.clone().unwrap();
+    let d = dest(&p);
+    for body in [&b"first\n"[..], b"second\n"] {
+        d.deliver(&outgoing(tmp.path(), "r.csv", body))
+            .await
+            .unwrap();
+        assert_eq!(remote_file(&dir, "r.csv"), body);
+        assert_eq!(
+            remote_names(&dir),
+            vec!["r.csv".to_owned(), "r.csv.done".to_owned()]
+        );
+    }
+}
+
 #[tokio::test]
 async fn done_marker_follows_the_file() {
     let tmp = tempfile::tempdir().unwrap();

@@ -795,14 +795,8 @@ impl<'a, T: Transport> Session<'a, T> {
 
     async fn store_empty(&mut self, name: &str) -> Result<(), DeliveryError> {
         let what = format!("STOR {name} (done marker)");
-        let stream = self
-            .ctx
-            .run(
-                Step::Store,
-                &what,
-                open_store(&mut self.ftp, &mut self.epsv, &self.authority, name),
-            )
-            .await?;
+        // The marker of an earlier delivery of the same name is replaced like any file.
+        let stream = self.open_store_replacing(name, &what).await?;
         self.ctx.run(Step::Store, &what, stream.finish()).await
     }
 
