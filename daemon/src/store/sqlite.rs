@@ -455,22 +455,7 @@ impl Store for SqliteStore {
         not_before: DateTime<Utc>,
         error: &ErrorInfo,
     ) -> StoreResult<()> {
-        // The reservation is cleared too: it only lets `reportd trigger` start its own run
-        // at once; a retry may be taken by whichever process is alive when it is due.
-        let result = sqlx::query(
-            "UPDATE runs SET state = 'queued', attempt = attempt + 1, not_before = ?2, \
-                owner = NULL, reserved_for = NULL, started_at = NULL, finished_at = NULL, \
-                error_code = ?3, error_message = ?4, error_hint = ?5 \
-             WHERE id = ?1",
-        )
-        .bind(run_id)
-        .bind(ms(not_before))
-        .bind(&error.code)
-        .bind(&error.message)
-        .bind(&error.hint)
-        .execute(&self.pool)
-        .await?;
-        expect_one(result, run_id)
+        self.back_to_queue(run_id, not_before, error, 1).await
     }
 
     async fn postpone(
@@ -479,20 +464,7 @@ impl Store for SqliteStore {
         not_before: DateTime<Utc>,
         error: &ErrorInfo,
     ) -> StoreResult<()> {
-        let result = sqlx::query(
-            "UPDATE runs SET state = 'queued', not_before = ?2, \
-                owner = NULL, reserved_for = NULL, started_at = NULL, finished_at = NULL, \
-                error_code = ?3, error_message = ?4, error_hint = ?5 \
-             WHERE id = ?1",
-        )
-        .bind(run_id)
-        .bind(ms(not_before))
-        .bind(&error.code)
-        .bind(&error.message)
-        .bind(&error.hint)
-        .execute(&self.pool)
-        .await?;
-        expect_one(result, run_id)
+        self.back_to_queue(run_id, not_before, error, 0).await
     }
 
     async fn running(&self) -> StoreResult<Vec<RunRecord>> {
@@ -668,5 +640,35 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected())
+    }
+}
+
+impl SqliteStore {
+    /// `requeue` (`attempts` 1: another attempt) and `postpone` (0: waiting for data is not
+    /// an attempt): the run goes back to queued until `not_before`, with `error` as the
+    /// reason. The reservation is cleared too: it only lets `reportd trigger` start its own
+    /// run at once; a retry may be taken by whichever process is alive when it is due.
+    async fn back_to_queue(
+        &self,
+        run_id: &str,
+        not_before: DateTime<Utc>,
+        error: &ErrorInfo,
+        attempts: i64,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "UPDATE runs SET state = 'queued', attempt = attempt + ?6, not_before = ?2, \
+                owner = NULL, reserved_for = NULL, started_at = NULL, finished_at = NULL, \
+                error_code = ?3, error_message = ?4, error_hint = ?5 \
+             WHERE id = ?1",
+        )
+        .bind(run_id)
+        .bind(ms(not_before))
+        .bind(&error.code)
+        .bind(&error.message)
+        .bind(&error.hint)
+        .bind(attempts)
+        .execute(&self.pool)
+        .await?;
+        expect_one(result, run_id)
     }
 }
